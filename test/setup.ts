@@ -1,0 +1,2 @@
+// Shared vitest setup: registers the harness's custom matchers once they exist.
+import "../harness/vitest/setup";
