@@ -1,0 +1,367 @@
+/**
+ * The compiled, immutable form of the configuration: what `config.ts` builds once in `onConfigure` and every
+ * request reads. Policies become rules with typed constraints (`Field`), and each action group gets lookup tables
+ * (`RuleGroup`) so finding the rules that can match a request does not scan every rule.
+ */
+import { Cidr } from "../../assembly/util/cidr";
+import { Pattern, PatternKind, RequestPrincipalPattern, Template } from "./match";
+
+/** The request attributes a policy can read. */
+export enum AttrId {
+  /** The peer's names (certificate URI SAN, DNS SAN, subject; or the waypoint filter-state principal). */
+  Identity = 0,
+  /** JWT `iss` and `sub`. */
+  RequestPrincipal = 1,
+  SourceIp = 2,
+  RemoteIp = 3,
+  Host = 4,
+  Method = 5,
+  Path = 6,
+  DestinationPort = 7,
+  DestinationIp = 8,
+  Sni = 9,
+  /** `request.headers[name]`. */
+  Header = 10,
+  /** `request.query[name]`. */
+  Query = 11,
+  /** `request.auth.claims[a][b]…` (also audiences = `aud`, presenter = `azp`). */
+  Claim = 12,
+  /** `experimental.envoy.filters.<f>[<key>]`: dynamic metadata `<f>`, field `<key>`. */
+  Metadata = 13,
+  /** `property[seg]…`: any Envoy attribute. */
+  Property = 14,
+}
+
+const SIMPLE_REFS = new Array<AttrRef>();
+
+/** One attribute of one request, e.g. header `x-tenant`; `key` identifies it in the per-request cache. */
+@final
+export class AttrRef {
+  constructor(
+    public id: AttrId,
+    /** Header / query name (lower-cased header), metadata namespace, or "". */
+    public name: string,
+    /** Claim path, metadata field path, or property path. */
+    public path: string[],
+    public key: string,
+  ) {}
+
+  /** The shared reference of an attribute without name or path (one object per attribute, not per use). */
+  static simple(id: AttrId): AttrRef {
+    let table = SIMPLE_REFS;
+    if (table.length == 0) {
+      for (let i = 0; i <= <i32>AttrId.Property; i++) table.push(new AttrRef(<AttrId>i, "", [], i.toString()));
+    }
+    return unchecked(table[<i32>id]);
+  }
+
+  static named(id: AttrId, name: string, path: string[]): AttrRef {
+    return new AttrRef(id, name, path, id.toString() + "\u0000" + name + "\u0000" + path.join("\u0000"));
+  }
+}
+
+/** How a constraint's values are compared with an attribute reading. */
+export enum MatcherKind {
+  /** Istio StringMatcher (`*` = non-empty). */
+  String = 0,
+  /** Istio HeaderMatcher (`*` = present). */
+  Header = 1,
+  /** HeaderMatcher with ignore_case (hosts): values and readings are lower-case. */
+  Host = 2,
+  Principal = 3,
+  Namespace = 4,
+  ServiceAccount = 5,
+  TrustDomain = 6,
+  RequestPrincipal = 7,
+  Ip = 8,
+  /** Exact decimal port. */
+  Port = 9,
+  /** Path: a StringMatcher or a template. */
+  Path = 10,
+  /** Dynamic metadata value: `v` matches a string, `[v]` a list element. */
+  MetadataValue = 11,
+}
+
+/** One configured value, pre-parsed for its matcher. */
+@final
+export class Value {
+  pattern: Pattern | null = null;
+  /** MetadataValue `[v]`: matches list elements only. */
+  listOnly: bool = false;
+  /** Namespace glob parts (split at `*`). */
+  globParts: string[] | null = null;
+  ns: string = "";
+  sa: string = "";
+  requestPrincipal: RequestPrincipalPattern | null = null;
+  cidr: Cidr | null = null;
+  port: i32 = -1;
+  template: Template | null = null;
+
+  constructor(public text: string) {}
+}
+
+/** A constraint: attribute `attr` matches one of `values` (or, `negative`, none of them). */
+@final
+export class Field {
+  constructor(
+    public attr: AttrRef,
+    public kind: MatcherKind,
+    public negative: bool,
+    public values: Value[],
+  ) {}
+}
+
+/** A reference in a relational condition: a path-template capture `{name}` or another attribute. */
+@final
+export class RelationRef {
+  constructor(
+    public capture: string | null,
+    public attr: AttrRef | null,
+  ) {}
+}
+
+/** `key` equals (or, `negative`, differs from) one of `refs` (filter extension `valuesFrom` / `notValuesFrom`). */
+@final
+export class Relation {
+  constructor(
+    public left: AttrRef,
+    public refs: RelationRef[],
+    public negative: bool,
+  ) {}
+}
+
+@final
+export class SourceSpec {
+  constructor(public fields: Field[]) {}
+}
+
+@final
+export class OperationSpec {
+  constructor(
+    /** hosts, notHosts, methods, notMethods, ports, notPorts, notPaths. */
+    public fields: Field[],
+    /** The positive `paths` constraint (templates capture), or null. */
+    public paths: Field | null,
+  ) {}
+}
+
+export enum PolicyAction {
+  Allow = 0,
+  Deny = 1,
+  Audit = 2,
+}
+
+@final
+export class DenyResponse {
+  constructor(
+    public status: i32,
+    public body: string,
+    public headerNames: string[],
+    public headerValues: string[],
+  ) {}
+}
+
+/** One configured policy. Counter ids are defined on first use (0 = not yet). */
+@final
+export class PolicyInfo {
+  allowedCounter: u32 = 0;
+  deniedCounter: u32 = 0;
+  shadowDeniedCounter: u32 = 0;
+  auditedCounter: u32 = 0;
+  constructor(
+    public name: string,
+    public action: PolicyAction,
+    public dryRun: bool,
+    public denyResponse: DenyResponse | null,
+  ) {}
+}
+
+/** One rule of one policy. A rule may sit in two groups (enforced and shadow); it holds no per-group state. */
+@final
+export class CompiledRule {
+  constructor(
+    public policy: PolicyInfo,
+    public index: i32,
+    /** Envoy RBAC policy id: `ns[<ns>]-policy[<name>]-rule[<index>]`. */
+    public id: string,
+    /** `spec: {}` (no rules): a rule that never matches. */
+    public never: bool,
+    public from: SourceSpec[] | null,
+    public to: OperationSpec[] | null,
+    public when: Field[],
+    public relations: Relation[],
+  ) {}
+}
+
+/** Rules of one action group in evaluation order, with the lookup tables that find candidates. */
+@final
+export class RuleGroup {
+  rules: CompiledRule[] = [];
+  hasPolicies: bool = false;
+  /**
+   * Lookup tables: key → head of a chain of rule ranks in `chain` (no per-key array objects, so the garbage
+   * collector has fewer live objects to trace; see bench/abac.ts).
+   */
+  exactPath: Map<string, i32> = new Map();
+  prefixPath: Map<string, i32> = new Map();
+  prefixPathLengths: i32[] = [];
+  exactHost: Map<string, i32> = new Map();
+  prefixHost: Map<string, i32> = new Map();
+  prefixHostLengths: i32[] = [];
+  suffixHost: Map<string, i32> = new Map();
+  suffixHostLengths: i32[] = [];
+  exactMethod: Map<string, i32> = new Map();
+  /** Chain cells: `chain[2 * c]` = rule rank, `chain[2 * c + 1]` = next cell or -1. Sealed into `chainCells`. */
+  chain: i32[] = [];
+  chainCells: Int32Array = new Int32Array(0);
+  /** Rules with no indexable positive path/host/method in some operation: always candidates. */
+  always: i32[] = [];
+  /** Whether some rule is indexed by path (then an unreadable path forces a full scan). */
+  pathIndexed: bool = false;
+  /** Per-rule stamp used to de-duplicate candidates within one request. */
+  stamps: Int32Array = new Int32Array(0);
+
+  add(rule: CompiledRule): void {
+    this.rules.push(rule);
+  }
+
+  /** Sorts by RBAC policy id and builds the lookup tables. Called once, at configure time. */
+  seal(): void {
+    this.rules.sort(compareRules);
+    for (let i = 0, n = this.rules.length; i < n; i++) this.indexRule(unchecked(this.rules[i]), i);
+    this.prefixPathLengths.sort(compareInts);
+    this.prefixHostLengths.sort(compareInts);
+    this.suffixHostLengths.sort(compareInts);
+    this.stamps = new Int32Array(this.rules.length);
+    let cells = new Int32Array(this.chain.length);
+    for (let i = 0, n = this.chain.length; i < n; i++) unchecked((cells[i] = this.chain[i]));
+    this.chainCells = cells;
+    this.chain = [];
+  }
+
+  /** Adds `rank` to the chain of `key` (ranks arrive in increasing order; a repeat of the last one is skipped). */
+  private addTo(map: Map<string, i32>, lengths: i32[] | null, key: string, rank: i32): void {
+    let cell = this.chain.length >> 1;
+    if (map.has(key)) {
+      // Append at the tail: walk to the last cell of this key's chain.
+      let c = map.get(key);
+      while (true) {
+        if (unchecked(this.chain[2 * c]) == rank) return;
+        let next = unchecked(this.chain[2 * c + 1]);
+        if (next < 0) break;
+        c = next;
+      }
+      this.chain[2 * c + 1] = cell;
+    } else {
+      map.set(key, cell);
+      if (lengths !== null && !lengths.includes(key.length)) lengths.push(key.length);
+    }
+    this.chain.push(rank);
+    this.chain.push(-1);
+  }
+
+  private indexRule(rule: CompiledRule, rank: i32): void {
+    if (rule.never) return;
+    let ops = rule.to;
+    if (ops === null) {
+      this.always.push(rank);
+      return;
+    }
+    // Every operation must contribute a key; otherwise the rule is always a candidate.
+    for (let i = 0, n = ops.length; i < n; i++) {
+      if (!canIndex(unchecked(ops[i]))) {
+        this.always.push(rank);
+        return;
+      }
+    }
+    for (let i = 0, n = ops.length; i < n; i++) this.indexOperation(unchecked(ops[i]), rank);
+  }
+
+  private indexOperation(op: OperationSpec, rank: i32): void {
+    let paths = op.paths;
+    if (paths !== null && indexablePaths(paths)) {
+      this.pathIndexed = true;
+      for (let i = 0, n = paths.values.length; i < n; i++) {
+        let v = unchecked(paths.values[i]);
+        let t = v.template;
+        if (t !== null) this.addTo(this.prefixPath, this.prefixPathLengths, t.literalPrefix, rank);
+        else {
+          let p = v.pattern!;
+          if (p.kind == PatternKind.Exact) this.addTo(this.exactPath, null, p.text, rank);
+          else this.addTo(this.prefixPath, this.prefixPathLengths, p.text, rank);
+        }
+      }
+      return;
+    }
+    let hosts = positiveField(op, MatcherKind.Host);
+    if (hosts !== null && indexableHosts(hosts)) {
+      for (let i = 0, n = hosts.values.length; i < n; i++) {
+        let p = unchecked(hosts.values[i]).pattern!;
+        if (p.kind == PatternKind.Exact) this.addTo(this.exactHost, null, p.text, rank);
+        else if (p.kind == PatternKind.Prefix) this.addTo(this.prefixHost, this.prefixHostLengths, p.text, rank);
+        else this.addTo(this.suffixHost, this.suffixHostLengths, p.text, rank);
+      }
+      return;
+    }
+    let methods = positiveField(op, MatcherKind.Header);
+    if (methods !== null) {
+      for (let i = 0, n = methods.values.length; i < n; i++) {
+        this.addTo(this.exactMethod, null, unchecked(methods.values[i]).pattern!.text, rank);
+      }
+    }
+  }
+}
+
+function compareRules(a: CompiledRule, b: CompiledRule): i32 {
+  // Byte order of ASCII ids (std::map<std::string> in Envoy RBAC).
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function compareInts(a: i32, b: i32): i32 {
+  return a - b;
+}
+
+
+function canIndex(op: OperationSpec): bool {
+  let paths = op.paths;
+  if (paths !== null && indexablePaths(paths)) return true;
+  let hosts = positiveField(op, MatcherKind.Host);
+  if (hosts !== null && indexableHosts(hosts)) return true;
+  return positiveField(op, MatcherKind.Header) !== null && indexableMethods(positiveField(op, MatcherKind.Header)!);
+}
+
+/** Exact and prefix paths and templates (by their literal prefix) are indexable; suffix and `*` are not. */
+function indexablePaths(f: Field): bool {
+  for (let i = 0, n = f.values.length; i < n; i++) {
+    let v = unchecked(f.values[i]);
+    if (v.template !== null) continue;
+    let k = v.pattern!.kind;
+    if (k != PatternKind.Exact && k != PatternKind.Prefix) return false;
+  }
+  return true;
+}
+
+function indexableHosts(f: Field): bool {
+  for (let i = 0, n = f.values.length; i < n; i++) {
+    if (unchecked(f.values[i]).pattern!.kind == PatternKind.Presence) return false;
+  }
+  return true;
+}
+
+function indexableMethods(f: Field): bool {
+  for (let i = 0, n = f.values.length; i < n; i++) {
+    if (unchecked(f.values[i]).pattern!.kind != PatternKind.Exact) return false;
+  }
+  return true;
+}
+
+/** The positive hosts (`Host`) or methods (`Header` on the method attribute) constraint of an operation. */
+function positiveField(op: OperationSpec, kind: MatcherKind): Field | null {
+  for (let i = 0, n = op.fields.length; i < n; i++) {
+    let f = unchecked(op.fields[i]);
+    if (f.negative || f.kind != kind) continue;
+    if (kind == MatcherKind.Header && f.attr.id != AttrId.Method) continue;
+    return f;
+  }
+  return null;
+}
