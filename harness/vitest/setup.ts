@@ -1,2 +1,5 @@
-// Registers the harness's vitest matchers (expect.extend). Filled in by the harness.
-export {};
+// Registers the harness's vitest matchers (imported by test/setup.ts). Types: harness/vitest/vitest.d.ts.
+import { expect } from "vitest";
+import { harnessMatchers } from "./matchers";
+
+expect.extend(harnessMatchers);

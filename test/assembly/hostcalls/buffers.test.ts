@@ -7,7 +7,7 @@
 
 import { describe, expect, test } from "vitest";
 import { Status } from "../../../harness/index.js";
-import { expectHostcalls, hostcallResults, probeHost, reported } from "../probes.js";
+import { expectHostcalls, hostcallResults, probeHost, reported, reports } from "../probes.js";
 
 function run(action: string) {
   const host = probeHost("body");
@@ -22,6 +22,8 @@ describe("reading a buffered request body", () => {
     expect(say("request size")).toBe("11");
     expect(result.logs.filter((l) => l.message.startsWith("body: request chunk = ")).map((l) => l.message)).toEqual([
       "body: request chunk = 6",
+      "body: request chunk = 11",
+      // Envoy's HTTP/1 codec ends the body with an empty end-of-stream call (observed on Envoy 1.40).
       "body: request chunk = 11 eos",
     ]);
     expect(result.upstream!.body).toBe("hello world");
@@ -37,10 +39,11 @@ describe("reading a buffered request body", () => {
   });
 
   test("outside its window the body reads as empty (Envoy context.cc getBuffer hands out an empty buffer)", () => {
-    const { say } = run("read");
+    const { result, say } = run("read");
     expect(say("headers-phase size")).toBe("0");
     expect(say("headers-phase read")).toBe("");
-    expect(say("late request read")).toBe("");
+    // Read in each response body callback (the data, then the empty end-of-stream call).
+    expect(reports(result.logs, "body").get("late request read")).toEqual(["", ""]);
   });
 });
 

@@ -18,7 +18,14 @@ const REQUEST_HEADERS: Array<[string, string]> = [
 function run(action: string, extra: { trailers?: Array<[string, string]>; upstreamTrailers?: Array<[string, string]> } = {}) {
   const host = probeHost("headers");
   const result = host.http(
-    { path: "/headers", headers: [...REQUEST_HEADERS, ["x-probe", action]], body: "abc", ...(extra.trailers ? { trailers: extra.trailers } : {}) },
+    // Trailers need HTTP/2: Envoy's HTTP/1.1 codec drops them (both ways).
+    {
+      path: "/headers",
+      headers: [...REQUEST_HEADERS, ["x-probe", action]],
+      body: "abc",
+      ...(extra.trailers ? { trailers: extra.trailers } : {}),
+      ...(extra.trailers || extra.upstreamTrailers ? { protocol: "http2" as const } : {}),
+    },
     extra.upstreamTrailers ? { status: 200, body: "ok", trailers: extra.upstreamTrailers } : undefined,
   );
   const say = (what: string): string => reported(result.logs, "headers", what);
@@ -79,10 +86,11 @@ describe("changing request headers", () => {
     const { host, result, say } = run("set-pairs");
     expect(say("setPairs")).toBe("OK");
     expect(say("after pairs")).toBe(":method=POST,:path=/replaced,:authority=replaced.example,:scheme=http,x-set=1,x-set=2");
-    expect(result.upstream!.method).toBe("POST");
-    expect(result.upstream!.path).toBe("/replaced");
-    expect(result.upstream!.headers.filter(([name]) => name === "x-set")).toEqual([["x-set", "1"], ["x-set", "2"]]);
-    expect(result.upstream!.headers.some(([name]) => name === "x-single")).toBe(false);
+    // Envoy 1.40 (observed, docs/E2E.md): replacing the whole request map leaves the request without a route,
+    // even with :path/:authority set: 404 route_not_found, nothing reaches the upstream.
+    expect(result.status).toBe(404);
+    expect(result.responseCodeDetails).toBe("route_not_found");
+    expect(result.upstream).toBeNull();
     expectHostcalls(host, ["proxy_set_header_map_pairs"]);
   });
 

@@ -29,9 +29,10 @@ describe("a stream's HTTP call", () => {
     expect(result.callouts).toHaveLength(1);
     expect(result.callouts[0]).toMatchObject({ cluster: "callout", method: "POST", path: "/check", authority: "callout.local", body: "payload", timeoutMs: 5000 });
     expect(result.callouts[0]!.headers).toContainEqual(["x-from", "probe"]);
-    expect(say("stream response")).toMatch(/^token=\d+ headers=2 body=7 trailers=1$/);
+    // The answer carries content-length (the server frames the body) and the router's x-envoy-upstream-service-time.
+    expect(say("stream response")).toMatch(/^token=\d+ headers=4 body=7 trailers=1$/);
     expect(say("stream :status")).toBe('"200"');
-    expect(say("stream header names")).toBe(":status,x-answer");
+    expect(say("stream header names")).toBe(":status,x-answer,content-length,x-envoy-upstream-service-time");
     expect(say("stream body")).toBe('"allowed"');
     expect(say("stream trailers")).toBe("1");
     // The callback ran with the stream as the effective context: its header change and resume applied to it.
