@@ -18,11 +18,13 @@ import { Action, LogLevel, PeerType, Status } from "./abi/enums";
 import { BaseContext } from "./context/base";
 import { HttpContext } from "./context/http";
 import { RootContext } from "./context/root";
+import { ContextTable } from "./context/table";
 import { TcpContext } from "./context/tcp";
 import { setEffectiveContext } from "./hostcalls/lifecycle";
 import { Log, forgetLogLevel, logMessage } from "./hostcalls/logging";
-import { getPropertyString } from "./hostcalls/properties";
+import { getTopLevelPropertyString } from "./hostcalls/properties";
 import { E_CALLOUT_FOR_DELETED_CONTEXT, E_NO_ROOT_FACTORY, E_REGISTERED_ROOT_IDS } from "./util/errors";
+import { decimalText } from "./util/text-buffer";
 
 /** Creates the root context for a plugin; must not capture variables (AssemblyScript has no closures). */
 export type RootContextFactory = (contextId: u32) => RootContext;
@@ -32,18 +34,18 @@ export type RootContextFactory = (contextId: u32) => RootContext;
 const factoryRootIds = new Array<string>();
 const factories = new Array<RootContextFactory>();
 
-/** Every live context (root, HTTP, TCP) by context id. One map keeps the module small; `instanceof` tells kinds apart. */
-const contexts = new Map<u32, BaseContext>();
+/** Every live context (root, HTTP, TCP) by context id. One table keeps the module small; `instanceof` tells kinds apart. */
+const contexts = new ContextTable();
 
-// Callouts in flight: token → the context that started it. The maps hold the context object, not its id, so
-// that (a) they share Map<u32, BaseContext>'s code with `contexts` and (b) an answer can be checked against
-// the live context with that id (a deleted context is dropped; ids are never reused while live).
+// Callouts in flight: token → the context that started it. The tables hold the context object, not its id, so
+// that an answer can be checked against the live context with that id (a deleted context is dropped; ids are
+// never reused while live).
 /** HTTP-call token → the context that made the call. */
-const httpCallouts = new Map<u32, BaseContext>();
+const httpCallouts = new ContextTable();
 /** gRPC call/stream token → the context that started it. */
-const grpcCallouts = new Map<u32, BaseContext>();
+const grpcCallouts = new ContextTable();
 /** The tokens in {@link grpcCallouts} that are streams: a closed stream, unlike a closed call, still gets answers until `onGrpcClose`. */
-const grpcStreams = new Map<u32, BaseContext>();
+const grpcStreams = new ContextTable();
 
 /**
  * Registers the root-context factory for `rootId` (Envoy `root_id`; Istio sets it to the WasmPlugin's
@@ -82,7 +84,7 @@ class UnregisteredRootContext extends RootContext {
 }
 
 function createRootContext(contextId: u32): void {
-  const rootIdValue = getPropertyString(["plugin_root_id"]);
+  const rootIdValue = getTopLevelPropertyString("plugin_root_id");
   const rootId = rootIdValue !== null ? rootIdValue : "";
   let index = factoryRootIds.indexOf(rootId);
   if (index < 0) index = factoryRootIds.indexOf("");
@@ -93,7 +95,7 @@ function createRootContext(contextId: u32): void {
 }
 
 function findContext(contextId: u32): BaseContext | null {
-  return contexts.has(contextId) ? contexts.get(contextId) : null;
+  return contexts.get(contextId);
 }
 
 // One-entry cache: a stream's callbacks come in runs, so most lookups hit the same context.
@@ -301,12 +303,12 @@ export function forgetGrpcCallout(token: u32, cancelled: bool): void {
  * context was deleted meanwhile (host-behaviour.md F.28). Answers to callouts the SDK did not start (raw
  * hostcalls) go to the receiving root.
  */
-function calloutTarget(rootContextId: u32, callouts: Map<u32, BaseContext>, token: u32): BaseContext | null {
-  if (!callouts.has(token)) return findContext(rootContextId);
+function calloutTarget(rootContextId: u32, callouts: ContextTable, token: u32): BaseContext | null {
   const from = callouts.get(token);
+  if (from === null) return findContext(rootContextId);
   const contextId = from.contextId;
   if (findContext(contextId) !== from) {
-    if (Log.isEnabled(LogLevel.Debug)) logMessage(LogLevel.Debug, E_CALLOUT_FOR_DELETED_CONTEXT + contextId.toString());
+    if (Log.isEnabled(LogLevel.Debug)) logMessage(LogLevel.Debug, E_CALLOUT_FOR_DELETED_CONTEXT + decimalText(contextId));
     return null;
   }
   if (contextId != rootContextId && setEffectiveContext(contextId) != Status.Ok) return null;

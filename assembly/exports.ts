@@ -6,5 +6,6 @@
  */
 
 import "./runtime/abort";
+import "./runtime/literals";
 
 export * from "./abi/exports";

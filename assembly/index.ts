@@ -27,8 +27,10 @@ export { HttpContext } from "./context/http";
 export { TcpContext } from "./context/tcp";
 export { RootContextFactory, registerRootContext } from "./dispatcher";
 
-// Codecs
+// Codecs and printers
 export { HeaderPair, HeaderPairBytes } from "./codec/header-map";
+export { decimalText, splitAt, unsignedDecimalText } from "./util/text-buffer";
+export { encodeUtf8 } from "./util/utf8";
 export { decodeUtf8Lossy, decodeUtf8LossyBuffer } from "./codec/text";
 
 // Hostcall wrappers
@@ -48,6 +50,7 @@ export {
 } from "./hostcalls/buffers";
 export {
   HeaderMap,
+  asciiLower,
   grpcInitialMetadata,
   grpcTrailingMetadata,
   httpCallResponseHeaders,

@@ -14,6 +14,8 @@
  */
 
 import { decodeUtf8Lossy } from "../codec/text";
+import { encodeUtf8Unsafe } from "../util/utf8";
+export { encodeUtf8 } from "../util/utf8";
 
 // ---------------------------------------------------------------------------------------------------------
 // Allocator exports
@@ -38,8 +40,7 @@ export function proxy_on_memory_allocate(memory_size: usize): usize {
 
 /** The same allocator under the legacy name that cpp-host looks up first. */
 export function malloc(memory_size: usize): usize {
-  if (memory_size > MAX_HOST_ALLOCATION) return 0;
-  return heap.alloc(memory_size);
+  return proxy_on_memory_allocate(memory_size);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -125,27 +126,14 @@ export function reserveStaging(size: usize): usize {
  * U+FFFD, so the host never receives invalid UTF-8. Valid until the next call.
  */
 export function stageStrings(first: string, second: string | null = null): void {
-  const firstSize = <usize>String.UTF8.byteLength(first);
-  const secondSize = second === null ? <usize>0 : <usize>String.UTF8.byteLength(second);
-  const area = reserveStaging(firstSize + secondSize);
+  const firstUnits = <usize>first.length;
+  const secondUnits = second === null ? <usize>0 : <usize>second.length;
+  // One pass: room for the longest possible encoding (3 bytes per UTF-16 unit) instead of measuring first.
+  const area = reserveStaging((firstUnits + secondUnits) * 3);
   stagedPtr0 = area;
-  stagedLen0 = String.UTF8.encodeUnsafe(
-    changetype<usize>(first),
-    first.length,
-    area,
-    false,
-    String.UTF8.ErrorMode.REPLACE,
-  );
+  stagedLen0 = encodeUtf8Unsafe(changetype<usize>(first), firstUnits, area);
   stagedPtr1 = area + stagedLen0;
-  stagedLen1 =
-    second === null
-      ? 0
-      : String.UTF8.encodeUnsafe(changetype<usize>(second), second.length, stagedPtr1, false, String.UTF8.ErrorMode.REPLACE);
-}
-
-/** Encodes a string as a new UTF-8 ArrayBuffer (lone surrogates → U+FFFD). */
-export function encodeUtf8(text: string): ArrayBuffer {
-  return String.UTF8.encode(text, false, String.UTF8.ErrorMode.REPLACE);
+  stagedLen1 = second === null ? 0 : encodeUtf8Unsafe(changetype<usize>(second), secondUnits, stagedPtr1);
 }
 
 /** Address of an optional buffer's bytes (0 for null). */

@@ -18,6 +18,7 @@
  */
 
 import { decodeUtf8Lossy } from "./text";
+import { encodeUtf8Unsafe, utf8Length } from "../util/utf8";
 
 /** One header (or trailer, or metadata entry) as text. Names from Envoy are lower-case. */
 export class HeaderPair {
@@ -49,7 +50,7 @@ export function headerMapSize(pairs: HeaderPair[]): usize {
   let size: usize = 4;
   for (let i = 0, n = pairs.length; i < n; i++) {
     const pair = unchecked(pairs[i]);
-    size += 10 + <usize>String.UTF8.byteLength(pair.name) + <usize>String.UTF8.byteLength(pair.value);
+    size += 10 + <usize>utf8Length(pair.name) + <usize>utf8Length(pair.value);
   }
   return size;
 }
@@ -68,22 +69,10 @@ export function encodeHeaderMap(pairs: HeaderPair[]): ArrayBuffer {
   let data = base + 4 + (<usize>count << 3);
   for (let i = 0; i < count; i++) {
     const pair = unchecked(pairs[i]);
-    const nameLen = String.UTF8.encodeUnsafe(
-      changetype<usize>(pair.name),
-      pair.name.length,
-      data,
-      false,
-      String.UTF8.ErrorMode.REPLACE,
-    );
+    const nameLen = encodeUtf8Unsafe(changetype<usize>(pair.name), <usize>pair.name.length, data);
     store<u8>(data + nameLen, 0);
     data += nameLen + 1;
-    const valueLen = String.UTF8.encodeUnsafe(
-      changetype<usize>(pair.value),
-      pair.value.length,
-      data,
-      false,
-      String.UTF8.ErrorMode.REPLACE,
-    );
+    const valueLen = encodeUtf8Unsafe(changetype<usize>(pair.value), <usize>pair.value.length, data);
     store<u8>(data + valueLen, 0);
     data += valueLen + 1;
     store<u32>(lengths, <u32>nameLen);

@@ -5,6 +5,8 @@
  * An empty path has size 0. Pinned by `test/golden/property-path.yaml`.
  */
 
+import { encodeUtf8Unsafe, utf8Length } from "../util/utf8";
+
 /** Encoded size of `path`, or -1 when a segment contains a NUL character. */
 export function propertyPathSize(path: string[]): isize {
   const count = path.length;
@@ -13,7 +15,7 @@ export function propertyPathSize(path: string[]): isize {
   for (let i = 0; i < count; i++) {
     const segment = unchecked(path[i]);
     if (segment.indexOf("\0") >= 0) return -1;
-    size += String.UTF8.byteLength(segment);
+    size += utf8Length(segment);
   }
   return size;
 }
@@ -30,7 +32,7 @@ export function writePropertyPath(path: string[], dest: usize): usize {
       pos += 1;
     }
     const segment = unchecked(path[i]);
-    pos += String.UTF8.encodeUnsafe(changetype<usize>(segment), segment.length, pos, false, String.UTF8.ErrorMode.REPLACE);
+    pos += encodeUtf8Unsafe(changetype<usize>(segment), <usize>segment.length, pos);
   }
   return pos - dest;
 }

@@ -5,6 +5,8 @@
  * Proto3 default values are omitted, as every protobuf serializer does, so the output is canonical.
  */
 
+import { encodeUtf8 } from "../util/utf8";
+
 /** Wire type 0 (varint). */
 // @ts-ignore: decorator
 @inline const WIRE_VARINT: u32 = 0;
@@ -31,7 +33,7 @@ export class ProtobufWriter {
   /** A `string` field (UTF-8); omitted when empty. */
   string(field: u32, value: string): ProtobufWriter {
     if (value.length == 0) return this;
-    return this.bytesField(field, String.UTF8.encode(value, false, String.UTF8.ErrorMode.REPLACE));
+    return this.bytesField(field, encodeUtf8(value));
   }
 
   /** A `bytes` field; omitted when empty. */

@@ -13,7 +13,7 @@
 
 import { proxy_get_property, proxy_set_property } from "../abi/imports";
 import { Status } from "../abi/enums";
-import { RETURN_0, RETURN_1, encodeUtf8, reserveStaging, takeBuffer, takeString } from "../abi/memory";
+import { RETURN_0, RETURN_1, encodeUtf8, reserveStaging, stageStrings, stagedLen0, stagedPtr0, takeBuffer, takeString } from "../abi/memory";
 import { HeaderPair, decodeHeaderMap, decodeList } from "../codec/header-map";
 import { propertyPathSize, writePropertyPath } from "../codec/property-path";
 
@@ -67,6 +67,17 @@ function takeEightBytes(): u64 {
 export function getProperty(path: string[]): ArrayBuffer | null {
   if (!fetchProperty(path)) return null;
   return takeBuffer(RETURN_0, RETURN_1);
+}
+
+/**
+ * {@link getPropertyString} for a one-segment path without NUL (`plugin_root_id`): the segment's UTF-8 is the
+ * encoded path, so the path encoder is not needed. SDK-internal (the dispatcher reads the root id with it, so
+ * a module that reads no other property does not link the encoder).
+ */
+export function getTopLevelPropertyString(name: string): string | null {
+  stageStrings(name);
+  if (proxy_get_property(stagedPtr0, stagedLen0, RETURN_0, RETURN_1) != Status.Ok) return null;
+  return takeString(RETURN_0, RETURN_1);
 }
 
 /**

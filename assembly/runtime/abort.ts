@@ -10,9 +10,8 @@
 import { proxy_log } from "../abi/imports";
 import { LogLevel } from "../abi/enums";
 import { E_ABORT } from "../util/errors";
-
-/** Guards against an abort raised while the abort message is being built (e.g. out of memory). */
-let aborting = false;
+import { decimalText } from "../util/text-buffer";
+import { encodeUtf8 } from "../util/utf8";
 
 /**
  * Logs `abort: <message> at <file>:<line>:<column>` at CRITICAL, then traps. Called by the compiler for
@@ -20,13 +19,16 @@ let aborting = false;
  */
 // @ts-ignore: decorator
 @global function proxyWasmAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
-  if (!aborting) {
-    aborting = true;
+  // Guards against an abort raised while the message is being built (e.g. out of memory). A static byte, not
+  // a global: an abort can happen while the module's top-level code runs, before globals are initialized.
+  const aborting = memory.data(1);
+  if (load<u8>(aborting) == 0) {
+    store<u8>(aborting, 1);
     let text = E_ABORT + (message !== null ? message : "(no message)");
-    if (fileName !== null) text += " at " + fileName + ":" + line.toString() + ":" + column.toString();
-    const bytes = String.UTF8.encode(text);
+    if (fileName !== null) text += " at " + fileName + ":" + decimalText(line) + ":" + decimalText(column);
+    const bytes = encodeUtf8(text);
     proxy_log(<u32>LogLevel.Critical, changetype<usize>(bytes), <usize>bytes.byteLength);
-    aborting = false;
+    store<u8>(aborting, 0);
   }
   unreachable();
 }

@@ -8,7 +8,7 @@
  * Node's `Buffer.from(s, "base64")` is lenient about all of these; for canonical input the results agree.
  */
 
-import { hexText } from "./text-buffer";
+import { decimalText, hexText } from "./text-buffer";
 
 /** Which 64-character alphabet. */
 export enum Base64Alphabet {
@@ -109,7 +109,7 @@ export class Base64DecodeResult {
 }
 
 function decodeError(message: string, offset: i32): Base64DecodeResult {
-  return new Base64DecodeResult(null, message + " at offset " + offset.toString(), offset);
+  return new Base64DecodeResult(null, message + " at offset " + decimalText(offset), offset);
 }
 
 /**

@@ -25,6 +25,8 @@
  * IPv6 CIDR shorter than /96 (e.g. `::/0`) stays IPv6 and does not match IPv4 peers, as in Envoy.
  */
 
+import { decimalText, hexText } from "./text-buffer";
+
 /** Address family, numbered like the IP version. */
 export enum IpFamily {
   V4 = 4,
@@ -90,7 +92,9 @@ export class IpAddress {
         continue;
       }
       if (i > 0 && i != bestStart + bestLength) out += ":";
-      out += (<u32>this.group(i)).toString(16);
+      // Lower-case hex without leading zeros (`toString(16)` would link the radix-generic printer).
+      let group = this.group(i);
+      out += hexText(group, group < 0x10 ? 1 : group < 0x100 ? 2 : group < 0x1000 ? 3 : 4, false);
     }
     return out;
   }
@@ -103,8 +107,8 @@ export class IpAddress {
 }
 
 function formatIpv4(v: u32): string {
-  return (v >> 24).toString() + "." + ((v >> 16) & 255).toString() + "." + ((v >> 8) & 255).toString() + "." +
-    (v & 255).toString();
+  return decimalText(v >> 24) + "." + decimalText((v >> 16) & 255) + "." + decimalText((v >> 8) & 255) + "." +
+    decimalText(v & 255);
 }
 
 /** Result of {@link parseIp}: exactly one of `value` and `error` is set. */
@@ -333,7 +337,7 @@ export class Cidr {
 
   /** Canonical text, e.g. `10.0.0.0/8`, `2001:db8::/32`. */
   toString(): string {
-    return this.address.toString() + "/" + this.prefixLength.toString();
+    return this.address.toString() + "/" + decimalText(this.prefixLength);
   }
 }
 
@@ -386,7 +390,7 @@ export function parseCidr(text: string): CidrParseResult {
       return new CidrParseResult(null, "leading zero in prefix length");
     }
     if (prefix > maxPrefix) {
-      return new CidrParseResult(null, "prefix length above " + maxPrefix.toString());
+      return new CidrParseResult(null, "prefix length above " + decimalText(maxPrefix));
     }
   }
   // A range inside ::ffff:0:0/96 is the IPv4 range it maps.
@@ -422,7 +426,7 @@ export class IpPort {
   toString(): string {
     let host = this.address.toString();
     if (this.address.family == IpFamily.V6) host = "[" + host + "]";
-    return host + ":" + this.port.toString();
+    return host + ":" + decimalText(this.port);
   }
 }
 

@@ -42,6 +42,7 @@ import {
   JSON_ASCII_ONLY,
   parseJsonBytes,
 } from "./json";
+import { decimalText } from "./text-buffer";
 
 /** At most this many messages are kept; `errorCount` counts all. */
 export const MAX_RECORDED_ERRORS: i32 = 100;
@@ -61,13 +62,30 @@ export function quoteValue(value: string): string {
   return jsonQuote(value.substring(0, cut), JSON_ASCII_ONLY) + "...";
 }
 
+// The text, members or items of a value whose kind was checked (`typed`): never null then. Defaults instead of
+// `!` assertions, which would add an abort path (and its message) to every use.
+function stringOf(value: JsonValue): string {
+  let text = value.asString();
+  return text !== null ? text : "";
+}
+
+function objectOf(value: JsonValue): JsonObject {
+  let members = value.asObject();
+  return members !== null ? members : new JsonObject();
+}
+
+function arrayOf(value: JsonValue): JsonValue[] {
+  let items = value.asArray();
+  return items !== null ? items : [];
+}
+
 // "got ..." part of a type error: scalars are shown, containers named.
 function describeValue(value: JsonValue): string {
   switch (value.kind) {
     case JsonKind.Null: return "null";
     case JsonKind.Bool: return value.asBool() ? "true" : "false";
     case JsonKind.Number: return "number " + numberShown(value);
-    case JsonKind.String: return "string " + quoteValue(value.asString()!);
+    case JsonKind.String: return "string " + quoteValue(stringOf(value));
     case JsonKind.Array: return "an array";
     default: return "an object";
   }
@@ -102,7 +120,7 @@ export function childPath(path: string, key: string): string {
 
 /** The path of element `index` of the array at `path`: `a[3]`. */
 export function indexPath(path: string, index: i32): string {
-  return path + "[" + index.toString() + "]";
+  return path + "[" + decimalText(index) + "]";
 }
 
 /** Reads one configuration document and collects its errors. */
@@ -175,16 +193,16 @@ export class ConfigReader {
 
   /** The first error, or null. */
   firstError(): string | null {
-    return this.errors.length > 0 ? this.errors[0] : null;
+    return this.errors.length > 0 ? unchecked(this.errors[0]) : null;
   }
 
   /** The first error, plus ` (and N more errors)` when there are more; "" when there are none. */
   summary(): string {
     if (this.total == 0) return "";
-    let first = this.errors[0];
+    let first = unchecked(this.errors[0]);
     if (this.total == 1) return first;
     let more = this.total - 1;
-    return first + " (and " + more.toString() + (more == 1 ? " more error)" : " more errors)");
+    return first + " (and " + decimalText(more) + (more == 1 ? " more error)" : " more errors)");
   }
 
   /** Records `message` at `path` (`<path>: <message>`; just the message at the root). */
@@ -270,13 +288,13 @@ export class ObjectReader {
   /** String `key`; records an error and returns "" when missing or not a string. */
   requiredString(key: string): string {
     let value = this.typed(key, JsonKind.String, true, "a ");
-    return value === null ? "" : value.asString()!;
+    return value === null ? "" : stringOf(value);
   }
 
   /** String `key`, or `fallback` when absent; records an error (and returns `fallback`) when not a string. */
   optionalString(key: string, fallback: string): string {
     let value = this.typed(key, JsonKind.String, false, "a ");
-    return value === null ? fallback : value.asString()!;
+    return value === null ? fallback : stringOf(value);
   }
 
   /** Boolean `key`; records an error and returns false when missing or not a boolean. */
@@ -295,7 +313,7 @@ export class ObjectReader {
   private integerIn(key: string, value: JsonValue, min: i64, max: i64): bool {
     let v = value.asNumber();
     if (value.isSafeInteger() && v >= <f64>min && v <= <f64>max) return true;
-    this.errorAt(key, numberShown(value) + " is not an integer in [" + min.toString() + ", " + max.toString() + "]");
+    this.errorAt(key, numberShown(value) + " is not an integer in [" + decimalText(min) + ", " + decimalText(max) + "]");
     return false;
   }
 
@@ -333,13 +351,13 @@ export class ObjectReader {
     let value = this.typed(key, JsonKind.Object, true, "an ");
     let path = childPath(this.path, key);
     if (value === null) return new ObjectReader(this.config, path, new JsonObject(), true);
-    return new ObjectReader(this.config, path, value.asObject()!, this.silent);
+    return new ObjectReader(this.config, path, objectOf(value), this.silent);
   }
 
   /** Object `key`, or null when absent; records an error (and returns null) when not an object. */
   optionalObject(key: string): ObjectReader | null {
     let value = this.typed(key, JsonKind.Object, false, "an ");
-    return value === null ? null : new ObjectReader(this.config, childPath(this.path, key), value.asObject()!, this.silent);
+    return value === null ? null : new ObjectReader(this.config, childPath(this.path, key), objectOf(value), this.silent);
   }
 
   /** Array `key`; records an error and returns an empty reader when missing or not an array. */
@@ -347,13 +365,13 @@ export class ObjectReader {
     let value = this.typed(key, JsonKind.Array, true, "an ");
     let path = childPath(this.path, key);
     if (value === null) return new ArrayReader(this.config, path, [], true);
-    return new ArrayReader(this.config, path, value.asArray()!, this.silent);
+    return new ArrayReader(this.config, path, arrayOf(value), this.silent);
   }
 
   /** Array `key`, or null when absent; records an error (and returns null) when not an array. */
   optionalArray(key: string): ArrayReader | null {
     let value = this.typed(key, JsonKind.Array, false, "an ");
-    return value === null ? null : new ArrayReader(this.config, childPath(this.path, key), value.asArray()!, this.silent);
+    return value === null ? null : new ArrayReader(this.config, childPath(this.path, key), arrayOf(value), this.silent);
   }
 
   /**
@@ -378,7 +396,8 @@ export class ObjectReader {
   unknownKeys(allowed: string[]): void {
     let keys = this.members.keys;
     for (let i = 0, n = keys.length; i < n; i++) {
-      if (!allowed.includes(keys[i])) this.errorAt(keys[i], "unknown key (allowed: " + allowed.join(", ") + ")");
+      let key = unchecked(keys[i]);
+      if (!allowed.includes(key)) this.errorAt(key, "unknown key (allowed: " + allowed.join(", ") + ")");
     }
   }
 }
@@ -412,7 +431,7 @@ export class ArrayReader {
 
   /** Element `index` (0 <= index < length), or null when out of range. */
   value(index: i32): JsonValue | null {
-    return index >= 0 && index < this.items.length ? this.items[index] : null;
+    return index >= 0 && index < this.items.length ? unchecked(this.items[index]) : null;
   }
 
   // Element `index` if it has `kind`; otherwise records why and returns null.
@@ -433,27 +452,27 @@ export class ArrayReader {
   object(index: i32): ObjectReader {
     let value = this.typed(index, JsonKind.Object, "an ");
     if (value === null) return new ObjectReader(this.config, this.pathAt(index), new JsonObject(), true);
-    return new ObjectReader(this.config, this.pathAt(index), value.asObject()!, this.silent);
+    return new ObjectReader(this.config, this.pathAt(index), objectOf(value), this.silent);
   }
 
   /** Element `index` as a string; records an error and returns "" when it is not one. */
   string(index: i32): string {
     let value = this.typed(index, JsonKind.String, "a ");
-    return value === null ? "" : value.asString()!;
+    return value === null ? "" : stringOf(value);
   }
 
   /** Element `index` as an array; records an error and returns an empty silent reader when it is not one. */
   array(index: i32): ArrayReader {
     let value = this.typed(index, JsonKind.Array, "an ");
     if (value === null) return new ArrayReader(this.config, this.pathAt(index), [], true);
-    return new ArrayReader(this.config, this.pathAt(index), value.asArray()!, this.silent);
+    return new ArrayReader(this.config, this.pathAt(index), arrayOf(value), this.silent);
   }
 
   /** Every element as a string (same length and indices); each non-string is reported and reads as "". */
   strings(): string[] {
     let n = this.items.length;
     let out = new Array<string>(n);
-    for (let i = 0; i < n; i++) out[i] = this.string(i);
+    for (let i = 0; i < n; i++) unchecked((out[i] = this.string(i)));
     return out;
   }
 }

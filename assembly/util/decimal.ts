@@ -164,10 +164,14 @@ class BigNat {
   }
 }
 
-// Scratch integers, allocated once.
-let bigDigits = new BigNat();
-let bigPower = new BigNat();
-let bigProduct = new BigNat();
+// Scratch integers, allocated on first use (lazily, so a module that never converts a number does not allocate
+// or link them).
+// @ts-ignore: decorator
+@lazy let bigDigits = new BigNat();
+// @ts-ignore: decorator
+@lazy let bigPower = new BigNat();
+// @ts-ignore: decorator
+@lazy let bigProduct = new BigNat();
 
 // Multiplies `value` by 10^exponent.
 function multiplyByPow10(value: BigNat, exponent: i32): void {
@@ -243,26 +247,30 @@ function exactToDouble(exponent: i32, truncated: bool): f64 {
   return roundToDouble(estimate, -scale, truncated || !numerator.isZero());
 }
 
-/**
- * Converts `len` bytes at `ptr`, which must match the JSON number grammar (RFC 8259 §6:
- * `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`; json.ts validates before calling), to the nearest
- * double, ties to even. Returns ±Infinity when the magnitude is beyond the largest double (after rounding);
- * values below half the smallest subnormal round to ±0. Never traps, for any length or exponent.
- */
-// @ts-ignore: decorator
-@unsafe
-export function parseDecimalUnsafe(ptr: usize, len: usize): f64 {
+// Results of the last scanDecimal call (globals, not an object: the scan allocates nothing).
+let scanNegative = false;
+/** The first 19 significant digits as an integer. */
+let scanMantissa: u64 = 0;
+/** Number of significant digits (leading zeros excluded). */
+let scanSignificant = 0;
+/** The value is in [10^(magnitude-1), 10^magnitude) (when it is not zero). */
+let scanMagnitude = 0;
+let scanDigitsStart: usize = 0;
+let scanDigitsEnd: usize = 0;
+
+// Scans `len` bytes of JSON number text at `ptr` (validated by json.ts) into the scan* globals.
+function scanDecimal(ptr: usize, len: usize): void {
   let p = ptr;
   let end = ptr + len;
   let negative = p < end && load<u8>(p) == 0x2D;
   if (negative) p++;
-  // First pass: the first 19 significant digits as an integer (fast path), how many significant digits
-  // there are, and `point`: the value is 0.d1d2d3... × 10^point.
+  // The first 19 significant digits as an integer (fast path), how many significant digits there are, and
+  // `point`: the value is 0.d1d2d3... × 10^point.
   let mantissa: u64 = 0;
   let significant = 0;
   let point = 0;
   let sawPoint = false;
-  let digitsStart = p;
+  scanDigitsStart = p;
   while (p < end) {
     let c = <u32>load<u8>(p);
     if (c == 0x2E) {
@@ -282,7 +290,7 @@ export function parseDecimalUnsafe(ptr: usize, len: usize): f64 {
     if (significant < 19) mantissa = mantissa * 10 + <u64>digit;
     significant++;
   }
-  let digitsEnd = p;
+  scanDigitsEnd = p;
   // Exponent, clamped far outside the double range so huge exponents cannot overflow i32.
   let exponent = 0;
   if (p < end) {
@@ -300,8 +308,26 @@ export function parseDecimalUnsafe(ptr: usize, len: usize): f64 {
     }
     if (negativeExponent) exponent = -exponent;
   }
+  scanNegative = negative;
+  scanMantissa = mantissa;
+  scanSignificant = significant;
+  scanMagnitude = point + exponent;
+}
+
+/**
+ * Converts `len` bytes at `ptr`, which must match the JSON number grammar (RFC 8259 §6:
+ * `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`; json.ts validates before calling), to the nearest
+ * double, ties to even. Returns ±Infinity when the magnitude is beyond the largest double (after rounding);
+ * values below half the smallest subnormal round to ±0. Never traps, for any length or exponent.
+ */
+// @ts-ignore: decorator
+@unsafe
+export function parseDecimalUnsafe(ptr: usize, len: usize): f64 {
+  scanDecimal(ptr, len);
+  let significant = scanSignificant;
+  let magnitude = scanMagnitude;
+  let mantissa = scanMantissa;
   let result: f64;
-  let magnitude = point + exponent; // value in [10^(magnitude-1), 10^magnitude)
   if (significant == 0 || magnitude < -342) {
     result = 0;
   } else if (magnitude > 310) {
@@ -312,10 +338,53 @@ export function parseDecimalUnsafe(ptr: usize, len: usize): f64 {
       // Clinger: both operands exact, one correctly rounded operation.
       result = power < 0 ? <f64>mantissa / exactPow10(-power) : <f64>mantissa * exactPow10(power);
     } else {
-      result = slowPath(digitsStart, digitsEnd, significant, magnitude);
+      result = slowPath(scanDigitsStart, scanDigitsEnd, significant, magnitude);
     }
   }
-  return negative ? -result : result;
+  return scanNegative ? -result : result;
+}
+
+/**
+ * The decimal digits of 2^1024 - 2^970, the smallest value that rounds to Infinity (the largest double plus
+ * half its ulp; the tie rounds to the even neighbour, 2^1024): 309 digits, as 3 then 34 groups of 9.
+ */
+// @ts-ignore: decorator
+@lazy const OVERFLOW_DIGITS: StaticArray<u32> = [
+  179, 769313486, 231580793, 728971405, 303415079, 934132710, 37826936, 173778980, 444968292, 764750946, 649017977,
+  587207096, 330286416, 692887910, 946555547, 851940402, 630657488, 671505820, 681908902, 708383, 676273854,
+  845817711, 531764475, 730270069, 855571366, 959622842, 914819860, 834936475, 292719074, 168444365, 510704342,
+  711559699, 508093042, 880177904, 174497792,
+];
+
+/**
+ * For the digits of a JSON number whose value is in [10^308, 10^309) (`[start, end)`: its integer and fraction
+ * digits, the point included, no sign or exponent): true when the value is at least {@link OVERFLOW_DIGITS}, i.e.
+ * exactly when {@link parseDecimalUnsafe} would round it to ±Infinity. json.ts decides the other magnitudes
+ * itself (above 10^309 always overflows, below 10^308 never does), so the parser never needs the conversion.
+ */
+// @ts-ignore: decorator
+@unsafe
+export function reachesOverflowUnsafe(start: usize, end: usize): bool {
+  let p = start;
+  // Compare the digits (zero-padded) group by group with the threshold's.
+  let started = false;
+  for (let group = 0; group < 35; group++) {
+    let value: u32 = 0;
+    for (let n = group == 0 ? 3 : 9; n > 0; n--) {
+      let digit: u32 = 0;
+      while (p < end) {
+        let c = <u32>load<u8>(p++);
+        if (c == 0x2E || (!started && c == 0x30)) continue; // the point, leading zeros
+        started = true;
+        digit = c - 0x30;
+        break;
+      }
+      value = value * 10 + digit;
+    }
+    let threshold = unchecked(OVERFLOW_DIGITS[group]);
+    if (value != threshold) return value > threshold;
+  }
+  return true; // equal to the threshold in all 309 digits (anything after only adds): rounds to Infinity
 }
 
 // Exact powers of ten 10^0..10^22 (all exactly representable as doubles).

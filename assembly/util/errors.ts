@@ -3,8 +3,12 @@
  * reused strings keep static data small). Tests assert on these texts, so change them deliberately.
  */
 
-/** Prefix of the line logged at CRITICAL before an abort traps. */
-export const E_ABORT = "abort: ";
+/**
+ * Prefix of the line logged at CRITICAL before an abort traps. Inlined (a static string at its use), because
+ * an abort can happen before the module's globals are initialized.
+ */
+// @ts-ignore: decorator
+@inline export const E_ABORT = "abort: ";
 /** Logged by a root context whose `plugin_root_id` matches no registered factory (then onVmStart fails). */
 export const E_NO_ROOT_FACTORY = "no root context is registered for root_id ";
 /** Completes {@link E_NO_ROOT_FACTORY}: lists what is registered. */

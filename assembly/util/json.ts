@@ -27,9 +27,9 @@
  * json-as was measured and rejected for this role: 26 KB for a JSON.Value parse, traps on malformed
  * input, accepts `{"a":tru}`.
  */
-import { parseDecimalUnsafe } from "./decimal";
-import { hexDigitLower, hexText, hexValue, TextBuffer } from "./text-buffer";
-import { utf8ErrorMessage, utf8Step, utf8StepCodePoint, utf8StepError } from "./utf8";
+import { parseDecimalUnsafe, reachesOverflowUnsafe } from "./decimal";
+import { decimalText, hexDigitLower, hexText, hexValue, TextBuffer } from "./text-buffer";
+import { decodeUtf8LossyUnsafe, encodeUtf8, utf8ErrorMessage, utf8Step, utf8StepError } from "./utf8";
 
 /** The six JSON value kinds. */
 export enum JsonKind {
@@ -77,16 +77,16 @@ export class JsonObject {
     if (table === null) {
       let keys = this.keys;
       for (let i = 0, n = keys.length; i < n; i++) {
-        if (keys[i] == key) return i;
+        if (unchecked(keys[i]) == key) return i;
       }
       return -1;
     }
     let mask = table.length - 1;
     let slot = <i32>(hashKey(key) & <u32>mask);
     while (true) {
-      let entry = table[slot];
+      let entry = unchecked(table[slot]);
       if (entry == 0) return -1;
-      if (this.keys[entry - 1] == key) return entry - 1;
+      if (unchecked(this.keys[entry - 1]) == key) return entry - 1;
       slot = (slot + 1) & mask;
     }
   }
@@ -99,7 +99,7 @@ export class JsonObject {
   /** The value for `key`, or null when absent. */
   get(key: string): JsonValue | null {
     let i = this.indexOf(key);
-    return i < 0 ? null : this.values[i];
+    return i < 0 ? null : unchecked(this.values[i]);
   }
 
   /** Appends a member; returns false (and changes nothing) when `key` is already present. */
@@ -127,9 +127,9 @@ export class JsonObject {
 
   private insert(table: StaticArray<i32>, index: i32): void {
     let mask = table.length - 1;
-    let slot = <i32>(hashKey(this.keys[index]) & <u32>mask);
-    while (table[slot] != 0) slot = (slot + 1) & mask;
-    table[slot] = index + 1;
+    let slot = <i32>(hashKey(unchecked(this.keys[index])) & <u32>mask);
+    while (unchecked(table[slot]) != 0) slot = (slot + 1) & mask;
+    unchecked((table[slot] = index + 1));
   }
 }
 
@@ -152,6 +152,7 @@ export class JsonValue {
   constructor(
     public readonly kind: JsonKind,
     private boolValue: bool,
+    // The number; NaN for a parsed number not yet converted (see asNumber).
     private numberValue: f64,
     // String value, or a parsed number's source text.
     private text: string | null,
@@ -203,7 +204,17 @@ export class JsonValue {
 
   /** The number (nearest double to the source text); NaN when this is not a number. */
   asNumber(): f64 {
-    return this.kind == JsonKind.Number ? this.numberValue : NaN;
+    if (this.kind != JsonKind.Number) return NaN;
+    let value = this.numberValue;
+    let text = this.text;
+    if (isNaN(value) && text !== null) {
+      // A parsed number (never NaN in JSON), converted on first use: a module that reads no number does not
+      // link the correctly rounded conversion (decimal.ts, ~2.5 KB).
+      let bytes = encodeUtf8(text); // ASCII
+      value = parseDecimalUnsafe(changetype<usize>(bytes), <usize>bytes.byteLength);
+      this.numberValue = value;
+    }
+    return value;
   }
 
   /**
@@ -220,8 +231,76 @@ export class JsonValue {
    */
   isSafeInteger(): bool {
     if (this.kind != JsonKind.Number) return false;
-    let v = this.numberValue;
+    let v = this.asNumber();
     return v == Math.trunc(v) && Math.abs(v) <= 9007199254740991.0;
+  }
+
+  /**
+   * The number as an exact integer, or `fallback` when it is not one: the source text must denote an integer of
+   * at most 15 significant digits (`42`, `-7`, `1.0`, `1e2`, `0.5e1`; ±10^15 is well inside the range where
+   * doubles are exact). Read from the text, without the double conversion, so that a module reading only
+   * integers (ports, status codes, counts) does not link the correctly rounded conversion (decimal.ts, ~2.5 KB).
+   * Unlike {@link isSafeInteger}, text that merely rounds to an integer (`1.00000000000000000001`) is not one. A
+   * number built with `fromNumber` (no text) is read from its double.
+   */
+  asIntegerOr(fallback: i64): i64 {
+    if (this.kind != JsonKind.Number) return fallback;
+    let text = this.text;
+    if (text === null) {
+      let v = this.numberValue;
+      return v == Math.trunc(v) && Math.abs(v) <= 1e15 ? <i64>v : fallback;
+    }
+    // The text is valid JSON number syntax (the parser checked it): `-? digits (. digits)? ([eE] [+-]? digits)?`.
+    const limit: i64 = 1000000000000000;
+    let p = changetype<usize>(text);
+    let end = p + (<usize>text.length << 1);
+    let negative = load<u16>(p) == 0x2D;
+    if (negative) p += 2;
+    // The significant digits, trailing zeros held back in `zeros` (a digit that follows multiplies them in), and
+    // the power of ten they are scaled by.
+    let value: i64 = 0;
+    let zeros = 0;
+    let scale = 0;
+    let inFraction = false;
+    for (; p < end; p += 2) {
+      let c = <i32>load<u16>(p);
+      if (c == 0x2E) {
+        inFraction = true;
+        continue;
+      }
+      if (c > 0x39) break; // 'e' or 'E'
+      if (inFraction) scale--;
+      if (c == 0x30) {
+        if (value != 0) zeros++;
+        continue;
+      }
+      for (; zeros > 0; zeros--) {
+        value *= 10;
+        if (value > limit) return fallback;
+      }
+      value = value * 10 + <i64>(c - 0x30);
+      if (value > limit) return fallback;
+    }
+    if (value == 0) return 0;
+    scale += zeros;
+    if (p < end) {
+      p += 2;
+      let sign = load<u16>(p);
+      if (sign == 0x2D || sign == 0x2B) p += 2;
+      let exponent = 0;
+      for (; p < end; p += 2) if (exponent < 100000) exponent = exponent * 10 + <i32>(load<u16>(p) - 0x30);
+      scale += sign == 0x2D ? -exponent : exponent;
+    }
+    // value × 10^scale is an integer only when the scaled-away digits are zeros.
+    for (; scale < 0; scale++) {
+      if (value % 10 != 0) return fallback;
+      value /= 10;
+    }
+    for (; scale > 0; scale--) {
+      value *= 10;
+      if (value > limit) return fallback;
+    }
+    return negative ? -value : value;
   }
 
   /** The string; null when this is not a string. */
@@ -249,7 +328,7 @@ export class JsonValue {
   at(index: i32): JsonValue | null {
     let items = this.items;
     if (this.kind != JsonKind.Array || items === null || index < 0 || index >= items.length) return null;
-    return items[index];
+    return unchecked(items[index]);
   }
 
   /** Compact JSON text of this value (keys in document order; see {@link JsonWriter}). */
@@ -291,7 +370,7 @@ export class JsonParseResult {
   describeError(): string {
     let error = this.error;
     if (error === null) return "";
-    return "line " + this.line.toString() + ", column " + this.column.toString() + ": " + error;
+    return "line " + decimalText(this.line) + ", column " + decimalText(this.column) + ": " + error;
   }
 }
 
@@ -382,6 +461,10 @@ class Parser {
     let p = start;
     let end = this.end;
     if (load<u8>(p) == 0x2D) p++;
+    let digitsStart = p;
+    // The value is in [10^(magnitude-1), 10^magnitude), or 0 when `significant` stays false.
+    let magnitude = 0;
+    let significant = false;
     // Integer part: 0, or a non-zero digit followed by digits.
     if (p >= end) return this.fail("invalid number: missing digits", p);
     let c = load<u8>(p);
@@ -391,28 +474,47 @@ class Parser {
         return this.fail("invalid number: leading zero", start);
       }
     } else if (c >= 0x31 && c <= 0x39) {
+      significant = true;
       while (p < end && load<u8>(p) >= 0x30 && load<u8>(p) <= 0x39) p++;
+      magnitude = <i32>(p - digitsStart);
     } else {
       return this.fail("invalid number: missing digits", p);
     }
     if (p < end && load<u8>(p) == 0x2E) {
       p++;
       let digits = p;
-      while (p < end && load<u8>(p) >= 0x30 && load<u8>(p) <= 0x39) p++;
+      while (p < end && load<u8>(p) >= 0x30 && load<u8>(p) <= 0x39) {
+        if (!significant) {
+          if (load<u8>(p) == 0x30) magnitude--; // a leading zero of a fraction lowers the magnitude
+          else significant = true;
+        }
+        p++;
+      }
       if (p == digits) return this.fail("invalid number: missing digits after '.'", p);
     }
+    let digitsEnd = p;
     if (p < end && (load<u8>(p) | 0x20) == 0x65) {
       p++;
+      let negative = p < end && load<u8>(p) == 0x2D;
       if (p < end && (load<u8>(p) == 0x2B || load<u8>(p) == 0x2D)) p++;
       let digits = p;
-      while (p < end && load<u8>(p) >= 0x30 && load<u8>(p) <= 0x39) p++;
+      let exponent = 0;
+      while (p < end && load<u8>(p) >= 0x30 && load<u8>(p) <= 0x39) {
+        // Clamped far outside the double range, so a huge exponent cannot overflow.
+        if (exponent < 100000) exponent = exponent * 10 + <i32>(load<u8>(p) - 0x30);
+        p++;
+      }
       if (p == digits) return this.fail("invalid number: missing exponent digits", p);
+      magnitude += negative ? -exponent : exponent;
     }
-    let value = parseDecimalUnsafe(start, p - start);
-    if (!isFinite(value)) return this.fail("number out of range", start);
+    // Beyond the double range (what the conversion would round to ±Infinity): decided here without
+    // converting, so that modules reading no number do not link the conversion.
+    if (significant && (magnitude > 309 || (magnitude == 309 && reachesOverflowUnsafe(digitsStart, digitsEnd)))) {
+      return this.fail("number out of range", start);
+    }
     this.pos = p;
-    // Number text is ASCII, so Latin-1 style widening is exact.
-    return JsonValue.fromNumberText(value, String.UTF8.decodeUnsafe(start, p - start));
+    // The double is computed on first use (asNumber); NaN marks it as not yet converted.
+    return new JsonValue(JsonKind.Number, false, NaN, decodeUtf8LossyUnsafe(start, p - start), null, null);
   }
 
   // Parses a string at this.pos (an opening quote); returns null on error. One pass: raw runs are validated
@@ -454,7 +556,8 @@ class Parser {
         escaped = true;
         out.truncate(0);
       }
-      out.appendUtf8(run, p - run);
+      // The run before the escape, validated above (decoding allocates, but only for strings with escapes).
+      out.append(decodeUtf8LossyUnsafe(run, p - run));
       let escape = p;
       if (p + 1 >= end) {
         this.fail("unterminated string", open);
@@ -495,8 +598,8 @@ class Parser {
       run = p;
     }
     this.pos = p + 1;
-    if (!escaped) return String.UTF8.decodeUnsafe(start, p - start);
-    out.appendUtf8(run, p - run);
+    if (!escaped) return decodeUtf8LossyUnsafe(start, p - start); // validated above: decodes exactly
+    out.append(decodeUtf8LossyUnsafe(run, p - run));
     return out.toString();
   }
 
@@ -515,7 +618,7 @@ class Parser {
   parseArray(): JsonValue | null {
     let open = this.pos;
     if (++this.depth > this.maxDepth) {
-      return this.fail("nesting deeper than " + this.maxDepth.toString() + " levels", open);
+      return this.fail("nesting deeper than " + decimalText(this.maxDepth) + " levels", open);
     }
     this.pos = open + 1;
     let items = new Array<JsonValue>();
@@ -550,7 +653,7 @@ class Parser {
   parseObject(): JsonValue | null {
     let open = this.pos;
     if (++this.depth > this.maxDepth) {
-      return this.fail("nesting deeper than " + this.maxDepth.toString() + " levels", open);
+      return this.fail("nesting deeper than " + decimalText(this.maxDepth) + " levels", open);
     }
     this.pos = open + 1;
     let members = new JsonObject();
@@ -598,7 +701,7 @@ class Parser {
 @unsafe
 export function parseJsonUnsafe(ptr: usize, length: usize, limits: JsonLimits = new JsonLimits()): JsonParseResult {
   if (length > <usize>limits.maxBytes) {
-    return new JsonParseResult(null, "input larger than " + limits.maxBytes.toString() + " bytes", 0, 1, 1);
+    return new JsonParseResult(null, "input larger than " + decimalText(limits.maxBytes) + " bytes", 0, 1, 1);
   }
   let parser = new Parser(ptr, length, limits.maxDepth);
   parser.skipWhitespace();
@@ -742,7 +845,7 @@ export function jsonQuote(text: string, flags: i32 = 0): string {
  */
 export function formatJsonNumber(value: f64): string {
   if (!isFinite(value)) return "null";
-  if (value == Math.trunc(value) && Math.abs(value) <= 9007199254740992.0) return (<i64>value).toString();
+  if (value == Math.trunc(value) && Math.abs(value) <= 9007199254740992.0) return decimalText(<i64>value);
   let text = value.toString();
   // AssemblyScript prints integral doubles with a ".0" suffix (123456789012345680000.0).
   if (text.endsWith(".0")) text = text.substring(0, text.length - 2);
@@ -888,7 +991,7 @@ export class JsonWriter {
   /** An integer, exactly (even beyond 2^53). */
   intValue(value: i64): JsonWriter {
     if (!this.beforeValue()) return this;
-    this.out.append(value.toString());
+    this.out.append(decimalText(value));
     this.afterValue();
     return this;
   }
@@ -971,6 +1074,6 @@ export class JsonWriter {
 
   /** The text written so far, as UTF-8 (always well-formed: lone surrogates were written as U+FFFD). */
   toBytes(): ArrayBuffer {
-    return String.UTF8.encode(this.toString());
+    return encodeUtf8(this.toString());
   }
 }

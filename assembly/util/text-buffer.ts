@@ -1,6 +1,6 @@
 /**
  * A growable UTF-16 buffer for building strings in one pass (AssemblyScript has no StringBuilder, and
- * repeated `+=` copies the whole string each time). Private helper of json.ts and path.ts.
+ * repeated `+=` copies the whole string each time), and the SDK's integer and hex printers.
  */
 @final
 export class TextBuffer {
@@ -31,17 +31,6 @@ export class TextBuffer {
     this.length++;
   }
 
-  /** Appends a code point (U+0000..U+10FFFF) as one unit or a surrogate pair. */
-  appendCodePoint(codePoint: u32): void {
-    if (codePoint < 0x10000) {
-      this.appendUnit(codePoint);
-    } else {
-      let v = codePoint - 0x10000;
-      this.appendUnit(0xD800 | (v >> 10));
-      this.appendUnit(0xDC00 | (v & 0x3FF));
-    }
-  }
-
   /** Appends all of `text`. */
   append(text: string): void {
     this.appendSlice(text, 0, text.length);
@@ -58,38 +47,6 @@ export class TextBuffer {
       <usize>count << 1,
     );
     this.length += count;
-  }
-
-  /**
-   * Appends `length` bytes of UTF-8 at `ptr`, which the caller has already validated (this decoder does not
-   * check, it only combines lead and continuation bits).
-   */
-  appendUtf8(ptr: usize, length: usize): void {
-    let p = ptr;
-    let end = ptr + length;
-    this.reserve(<i32>length);
-    while (p < end) {
-      let b0 = <u32>load<u8>(p);
-      if (b0 < 0x80) {
-        store<u16>(changetype<usize>(this.data) + (<usize>this.length << 1), <u16>b0);
-        this.length++;
-        p++;
-        continue;
-      }
-      let codePoint: u32;
-      if (b0 < 0xE0) {
-        codePoint = ((b0 & 0x1F) << 6) | (<u32>load<u8>(p, 1) & 0x3F);
-        p += 2;
-      } else if (b0 < 0xF0) {
-        codePoint = ((b0 & 0x0F) << 12) | ((<u32>load<u8>(p, 1) & 0x3F) << 6) | (<u32>load<u8>(p, 2) & 0x3F);
-        p += 3;
-      } else {
-        codePoint = ((b0 & 0x07) << 18) | ((<u32>load<u8>(p, 1) & 0x3F) << 12) | ((<u32>load<u8>(p, 2) & 0x3F) << 6) |
-          (<u32>load<u8>(p, 3) & 0x3F);
-        p += 4;
-      }
-      this.appendCodePoint(codePoint);
-    }
   }
 
   /** Appends `"%XX"` with upper-case hex digits for the byte `value`. */
@@ -121,6 +78,49 @@ export class TextBuffer {
   toString(): string {
     return String.UTF16.decodeUnsafe(changetype<usize>(this.data), <usize>this.length << 1);
   }
+}
+
+/**
+ * `text` split at every `separator` code unit, as `text.split(separator)` does for a one-character separator
+ * (`"a,,b"` → `["a", "", "b"]`, `""` → `[""]`). The standard library's `String#split` handles any separator and a
+ * limit, and costs ~0.4 KB more.
+ */
+export function splitAt(text: string, separator: u32): string[] {
+  let parts = new Array<string>();
+  let start = 0;
+  for (let i = 0, n = text.length; i < n; i++) {
+    if (<u32>text.charCodeAt(i) == separator) {
+      parts.push(text.substring(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.substring(start));
+  return parts;
+}
+
+/**
+ * `value` in decimal, as `value.toString()` writes it (`-12`, `0`). The SDK and the filters print integers
+ * with this instead of `toString()`, whose printer (radix-generic, with an error path and its message) costs
+ * ~0.5 KB in every module that uses it anywhere.
+ */
+export function decimalText(value: i64): string {
+  if (value >= 0) return unsignedDecimalText(<u64>value);
+  // -i64.MIN_VALUE overflows back to itself, and as u64 that is exactly 2^63: still the right magnitude.
+  return "-" + unsignedDecimalText(<u64>-value);
+}
+
+/** `value` in decimal (`u64` values above 2^63 included). */
+export function unsignedDecimalText(value: u64): string {
+  let length = 1;
+  for (let rest = value; rest >= 10; rest /= 10) length++;
+  let text = changetype<string>(__new(<usize>length << 1, idof<string>()));
+  let p = changetype<usize>(text) + (<usize>length << 1);
+  do {
+    p -= 2;
+    store<u16>(p, <u16>(0x30 + value % 10));
+    value /= 10;
+  } while (value != 0);
+  return text;
 }
 
 /** `value` as exactly `digits` (1..8) hex digits, upper or lower case (cheaper than toString(16) + padStart). */

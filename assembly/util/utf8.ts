@@ -6,12 +6,14 @@
  * the next bytes, even an ASCII `"` or `/`), accepts overlong forms (`C0 AF` decodes to `/`), decodes
  * encoded surrogates (`ED A0 80` gives a lone U+D800), turns bytes F8..FF into garbage code points, and
  * silently drops a truncated sequence at the end of the input. Any of these lets two different byte
- * strings compare equal after decoding, which is how overlong-`/` path bypasses work. So every decoder
- * here validates first; `String.UTF8.decodeUnsafe` is only called on input already proven well-formed.
+ * strings compare equal after decoding, which is how overlong-`/` path bypasses work. So the strict decoder
+ * here validates first, and the lossy one ({@link decodeUtf8LossyUnsafe}) follows the WHATWG rules.
  *
  * Well-formed means RFC 3629 / Unicode Table 3-7: shortest form only, no surrogates (U+D800..U+DFFF),
  * nothing above U+10FFFF.
  */
+
+import { decimalText } from "./text-buffer";
 
 /** Why a byte sequence is not well-formed UTF-8 (see {@link utf8ErrorMessage}). */
 export enum Utf8Error {
@@ -186,12 +188,12 @@ export function decodeUtf8Unsafe(ptr: usize, len: usize): Utf8DecodeResult {
   if (bad >= 0) {
     return new Utf8DecodeResult(
       null,
-      utf8ErrorMessage(firstErrorKind) + " at byte " + bad.toString(),
+      utf8ErrorMessage(firstErrorKind) + " at byte " + decimalText(bad),
       <i32>bad,
     );
   }
-  // Safe: the standard decoder is exact on well-formed input.
-  return new Utf8DecodeResult(String.UTF8.decodeUnsafe(ptr, len), null, -1);
+  // Well-formed, so the lossy decoder is exact here.
+  return new Utf8DecodeResult(decodeUtf8LossyUnsafe(ptr, len), null, -1);
 }
 
 /**
@@ -204,19 +206,28 @@ export function decodeUtf8(data: ArrayBuffer): Utf8DecodeResult {
 
 /**
  * Decodes `len` bytes at `ptr`, replacing each maximal ill-formed subpart with U+FFFD exactly as the WHATWG
- * Encoding Standard (and so `new TextDecoder()` in Node and browsers) does. For logging and display only:
- * different inputs can give the same output, so never use the result for a security decision.
+ * Encoding Standard (and so `new TextDecoder()` in Node and browsers) does; well-formed UTF-8 decodes exactly.
+ * One pass, ASCII copied byte by byte. The SDK's only lossy decoder: hostcall strings (codec/text.ts), JSON
+ * strings and `decodeUtf8` (on input already validated) all use it. Different inputs can give the same output,
+ * so never use the result of ill-formed input for a security decision.
  */
 // @ts-ignore: decorator
 @unsafe
 export function decodeUtf8LossyUnsafe(ptr: usize, len: usize): string {
-  if (utf8FirstErrorUnsafe(ptr, len) < 0) return String.UTF8.decodeUnsafe(ptr, len);
+  if (len == 0) return "";
   // Each input byte yields at most one UTF-16 unit (a 4-byte sequence yields 2), so `len` units suffice.
-  let out = new ArrayBuffer(<i32>(len << 1));
-  let o = changetype<usize>(out);
+  let out = __new(len << 1, idof<string>());
+  let o = out;
   let p = ptr;
   let end = ptr + len;
   while (p < end) {
+    let c = <u32>load<u8>(p);
+    if (c < 0x80) {
+      store<u16>(o, <u16>c);
+      o += 2;
+      p++;
+      continue;
+    }
     let n = utf8Step(p, end);
     if (n < 0) {
       store<u16>(o, 0xFFFD);
@@ -236,7 +247,7 @@ export function decodeUtf8LossyUnsafe(ptr: usize, len: usize): string {
     }
     p += <usize>n;
   }
-  return String.UTF16.decodeUnsafe(changetype<usize>(out), o - changetype<usize>(out));
+  return changetype<string>(__renew(out, o - out));
 }
 
 /** Decodes `data` as UTF-8 with U+FFFD replacement (WHATWG semantics); for logs only, see above. */
@@ -264,15 +275,67 @@ export function isWellFormedUtf16(text: string): bool {
 }
 
 /**
- * Encodes `text` as UTF-8, replacing each lone surrogate with U+FFFD (EF BF BD), as `TextEncoder` and Node's
- * `Buffer.from(text, "utf8")` do. The output is therefore always well-formed UTF-8. (The standard library's
- * `String.UTF8.encode` defaults to WTF-8, which writes a lone surrogate as ED A0..BF xx: not UTF-8.)
+ * Writes the `units` UTF-16 code units at `src` as UTF-8 to `dest`, which must have room for `3 × units` bytes
+ * (the most a unit can take: a surrogate pair, two units, takes 4), and returns the bytes written. A lone
+ * surrogate becomes U+FFFD (EF BF BD), as `TextEncoder` and Node's `Buffer.from(text, "utf8")` write it, so
+ * the output is always well-formed UTF-8. The SDK's only encoder: one pass, and ~0.3 KB smaller than the
+ * standard library's (whose default mode, WTF-8, would write a lone surrogate as ED A0..BF xx: not UTF-8).
  */
-export function encodeUtf8(text: string): ArrayBuffer {
-  return String.UTF8.encode(text, false, String.UTF8.ErrorMode.REPLACE);
+// @ts-ignore: decorator
+@unsafe
+export function encodeUtf8Unsafe(src: usize, units: usize, dest: usize): usize {
+  let p = src;
+  let end = src + (units << 1);
+  let o = dest;
+  while (p < end) {
+    let cp = <u32>load<u16>(p);
+    p += 2;
+    if (cp < 0x80) {
+      store<u8>(o++, <u8>cp);
+      continue;
+    }
+    if ((cp & 0xF800) == 0xD800) {
+      let low = cp < 0xDC00 && p < end ? <u32>load<u16>(p) : 0;
+      if ((low & 0xFC00) == 0xDC00) {
+        p += 2;
+        cp = 0x10000 + ((cp & 0x3FF) << 10) + (low & 0x3FF);
+      } else {
+        cp = 0xFFFD;
+      }
+    }
+    // `more` continuation bytes after a lead byte of `more + 1` high ones (C0, E0, F0).
+    let more: u32 = cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
+    store<u8>(o, <u8>(((<u32>0xFF << (7 - more)) & 0xFF) | (cp >> (6 * more))));
+    for (let k: u32 = 1; k <= more; k++) store<u8>(o + k, <u8>(0x80 | ((cp >> (6 * (more - k))) & 0x3F)));
+    o += more + 1;
+  }
+  return o - dest;
 }
 
 /** Number of bytes {@link encodeUtf8} produces for `text`. */
 export function utf8Length(text: string): i32 {
-  return String.UTF8.byteLength(text, false);
+  let p = changetype<usize>(text);
+  let end = p + (<usize>text.length << 1);
+  let size = 0;
+  while (p < end) {
+    let c = <u32>load<u16>(p);
+    p += 2;
+    if (c < 0x80) size += 1;
+    else if (c < 0x800) size += 2;
+    else if (c < 0xDC00 && c >= 0xD800 && p < end && (<u32>load<u16>(p) & 0xFC00) == 0xDC00) {
+      p += 2;
+      size += 4;
+    } else size += 3; // BMP character, or a lone surrogate written as U+FFFD
+  }
+  return size;
+}
+
+/**
+ * Encodes `text` as UTF-8, replacing each lone surrogate with U+FFFD (see {@link encodeUtf8Unsafe}), so the
+ * output is always well-formed UTF-8.
+ */
+export function encodeUtf8(text: string): ArrayBuffer {
+  let out = new ArrayBuffer(utf8Length(text));
+  encodeUtf8Unsafe(changetype<usize>(text), <usize>text.length, changetype<usize>(out));
+  return out;
 }

@@ -10,7 +10,11 @@
  */
 import {
   HeaderPair,
+  asciiLower,
+  decimalText,
   decodeUtf8LossyBuffer,
+  encodeUtf8,
+  splitAt,
   getProperty,
   getPropertyBool,
   getPropertyInt64,
@@ -40,17 +44,24 @@ export class Reading {
     /** IP readings only: the addresses behind `strict[i][0]` (for CIDR matching without re-parsing). */
     public ips: IpAddress[],
     /** Metadata readings only: whether `strict[i]` came from a list value (Istio `[v]` matches only those). */
-    public lists: bool[] = [],
+    public lists: bool[] = NO_LISTS,
   ) {}
 }
 
-const ABSENT = new Reading(ReadingState.Absent, [], [], []);
-const UNKNOWN = new Reading(ReadingState.Unknown, [], [], []);
+// Shared empty lists: readings are never modified once built, so one empty list serves every reading without IP
+// addresses, list flags or views (each `[]` literal would be a static buffer of its own in the module).
+const NO_IPS: IpAddress[] = [];
+const NO_LISTS: bool[] = [];
+const NO_VIEWS: Array<string[]> = [];
+const NO_STRINGS: string[] = [];
+
+const ABSENT = new Reading(ReadingState.Absent, NO_VIEWS, NO_VIEWS, NO_IPS);
+const UNKNOWN = new Reading(ReadingState.Unknown, NO_VIEWS, NO_VIEWS, NO_IPS);
 
 function single(value: string): Reading {
   let v = [value];
   let views = [v];
-  return new Reading(ReadingState.Present, views, views, []);
+  return new Reading(ReadingState.Present, views, views, NO_IPS);
 }
 
 function addView(views: Array<string[]>, value: string): void {
@@ -64,7 +75,10 @@ function addView(views: Array<string[]>, value: string): void {
 @final
 export class RequestAttributes {
   private headers: HeaderPair[] | null = null;
-  private cache: Map<string, Reading> = new Map();
+  // Readings by attribute key: an index into `readings` (Map<string, i32> is the one Map instantiation the
+  // filter has anyway; another value type would add ~0.6 KB of code).
+  private cache: Map<string, i32> = new Map();
+  private readings: Reading[] = [];
   private jwtLoaded: bool = false;
   private jwt: MetaValue | null = null;
   private metadataBytes: ArrayBuffer | null = null;
@@ -85,13 +99,14 @@ export class RequestAttributes {
 
   reading(attr: AttrRef): Reading {
     let key = attr.key;
-    if (this.cache.has(key)) return this.cache.get(key);
+    if (this.cache.has(key)) return unchecked(this.readings[this.cache.get(key)]);
     let r = this.compute(attr);
     if (r.state == ReadingState.Unknown) {
       if (attr.id == AttrId.Path) this.usedUnusablePath = true;
       else this.usedUnavailable = true;
     }
-    this.cache.set(key, r);
+    this.cache.set(key, this.readings.length);
+    this.readings.push(r);
     return r;
   }
 
@@ -109,7 +124,7 @@ export class RequestAttributes {
         return this.query(attr.name);
       case AttrId.DestinationPort: {
         let port = getPropertyInt64(["destination", "port"]);
-        return port === null ? UNKNOWN : single(port.value.toString());
+        return port === null ? UNKNOWN : single(decimalText(port.value));
       }
       case AttrId.DestinationIp: {
         let addr = getPropertyString(["destination", "address"]);
@@ -127,7 +142,7 @@ export class RequestAttributes {
         let names = this.identityNames();
         if (names === null) return ABSENT;
         let views: Array<string[]> = [names];
-        return new Reading(ReadingState.Present, views, views, []);
+        return new Reading(ReadingState.Present, views, views, NO_IPS);
       }
       case AttrId.RequestPrincipal: {
         let payload = this.jwtPayload();
@@ -136,7 +151,7 @@ export class RequestAttributes {
         let sub = payload.field("sub");
         if (iss === null || sub === null || iss.kind != MetaKind.String || sub.kind != MetaKind.String) return ABSENT;
         let views = [[iss.str, sub.str]];
-        return new Reading(ReadingState.Present, views, views, []);
+        return new Reading(ReadingState.Present, views, views, NO_IPS);
       }
       case AttrId.Claim:
         return this.claim(attr.path);
@@ -171,7 +186,7 @@ export class RequestAttributes {
     // Envoy RBAC matches the values joined with "," (HeaderUtility::getAllOfHeaderAsString).
     addView(views, values.join(","));
     for (let i = 0, n = values.length; i < n; i++) addView(views, unchecked(values[i]));
-    return new Reading(ReadingState.Present, views, views, []);
+    return new Reading(ReadingState.Present, views, views, NO_IPS);
   }
 
   private method(): Reading {
@@ -183,7 +198,7 @@ export class RequestAttributes {
       addView(views, unchecked(values[i]));
       addView(views, asciiUpper(unchecked(values[i])));
     }
-    return new Reading(ReadingState.Present, views, views, []);
+    return new Reading(ReadingState.Present, views, views, NO_IPS);
   }
 
   private host(): Reading {
@@ -206,7 +221,7 @@ export class RequestAttributes {
       addView(broad, host);
       addView(broad, noDot);
     }
-    return new Reading(ReadingState.Present, strict, broad, []);
+    return new Reading(ReadingState.Present, strict, broad, NO_IPS);
   }
 
   private path(): Reading {
@@ -238,7 +253,7 @@ export class RequestAttributes {
       if (stripped === null) return UNKNOWN;
       addView(views, stripped);
     }
-    return new Reading(ReadingState.Present, views, views, []);
+    return new Reading(ReadingState.Present, views, views, NO_IPS);
   }
 
   /** Raw values of every occurrence of query parameter `name` (raw or decoded name), in order; null: no query. */
@@ -278,7 +293,7 @@ export class RequestAttributes {
       addView(views, rawValue);
       addView(views, decodeQueryComponent(rawValue));
     }
-    return new Reading(ReadingState.Present, views, views, []);
+    return new Reading(ReadingState.Present, views, views, NO_IPS);
   }
 
   /** The decoded value of a parameter that occurs exactly once, or null. */
@@ -307,7 +322,7 @@ export class RequestAttributes {
       let entries = new Array<string>();
       let lines = this.headerValues("x-forwarded-for");
       for (let i = 0, n = lines.length; i < n; i++) {
-        let parts = unchecked(lines[i]).split(",");
+        let parts = splitAt(unchecked(lines[i]), 0x2C);
         for (let k = 0, m = parts.length; k < m; k++) {
           let e = unchecked(parts[k]).trim();
           if (e.length > 0) entries.push(e);
@@ -405,7 +420,7 @@ export class RequestAttributes {
 /** String rendering of a property: typed Envoy attributes as decimal / true|false, others as UTF-8 text. */
 export function renderProperty(path: string[], bytes: ArrayBuffer): string {
   let key = path.join(".");
-  if (bytes.byteLength == 8 && isIntProperty(key)) return load<i64>(changetype<usize>(bytes)).toString();
+  if (bytes.byteLength == 8 && isIntProperty(key)) return decimalText(load<i64>(changetype<usize>(bytes)));
   if (bytes.byteLength == 1 && key == "connection.mtls") return load<u8>(changetype<usize>(bytes)) != 0 ? "true" : "false";
   return decodeUtf8LossyBuffer(bytes);
 }
@@ -446,15 +461,15 @@ function metaReading(v: MetaValue | null, splitSpaces: bool): Reading {
     views.push(items);
     lists.push(true);
   } else {
-    views.push([]); // present, but no string matcher matches a number, bool or struct
+    views.push(NO_STRINGS); // present, but no string matcher matches a number, bool or struct
     lists.push(false);
   }
-  return new Reading(ReadingState.Present, views, views, [], lists);
+  return new Reading(ReadingState.Present, views, views, NO_IPS, lists);
 }
 
 function splitOnSpaces(s: string): string[] {
   let out = new Array<string>();
-  let parts = s.split(" ");
+  let parts = splitAt(s, 0x20);
   for (let i = 0, n = parts.length; i < n; i++) {
     if (unchecked(parts[i]).length > 0) out.push(unchecked(parts[i]));
   }
@@ -465,7 +480,8 @@ function splitOnSpaces(s: string): string[] {
 export function addressIp(text: string): IpAddress | null {
   let t = text.trim();
   let withPort = parseIpPort(t);
-  if (withPort.value !== null) return withPort.value!.address;
+  let ipPort = withPort.value;
+  if (ipPort !== null) return ipPort.address;
   let bare = parseIp(t.startsWith("[") && t.endsWith("]") ? t.substring(1, t.length - 1) : t);
   return bare.value;
 }
@@ -549,7 +565,7 @@ function hasEscapedSlash(raw: string, end: i32): bool {
 /** application/x-www-form-urlencoded component: `+` → space, `%XX` → byte, UTF-8 decoded (lossy). */
 export function decodeQueryComponent(s: string): string {
   if (s.indexOf("%") < 0 && s.indexOf("+") < 0) return s;
-  let utf8 = String.UTF8.encode(s);
+  let utf8 = encodeUtf8(s);
   let src = Uint8Array.wrap(utf8);
   let out = new Uint8Array(src.length);
   let o = 0;
@@ -574,22 +590,13 @@ function hexDigit(c: u8): i32 {
   return -1;
 }
 
-/** ASCII-only lower-casing (Envoy's `ignore_case` is ASCII: absl::EqualsIgnoreCase). */
-export function asciiLower(s: string): string {
-  return asciiShift(s, 0x41, 0x5a, 32);
-}
-
-/** ASCII-only upper-casing. */
+/** ASCII-only upper-casing (methods; the lower-casing of names and hosts is the SDK's `asciiLower`). */
 export function asciiUpper(s: string): string {
-  return asciiShift(s, 0x61, 0x7a, -32);
-}
-
-function asciiShift(s: string, from: i32, to: i32, delta: i32): string {
   let n = s.length;
   let i = 0;
   while (i < n) {
     let c = s.charCodeAt(i);
-    if (c >= from && c <= to) break;
+    if (c >= 0x61 && c <= 0x7a) break;
     i++;
   }
   if (i == n) return s;
@@ -597,7 +604,7 @@ function asciiShift(s: string, from: i32, to: i32, delta: i32): string {
   memory.copy(changetype<usize>(out), changetype<usize>(s), <usize>n << 1);
   for (; i < n; i++) {
     let c = s.charCodeAt(i);
-    if (c >= from && c <= to) store<u16>(changetype<usize>(out) + (<usize>i << 1), <u16>(c + delta));
+    if (c >= 0x61 && c <= 0x7a) store<u16>(changetype<usize>(out) + (<usize>i << 1), <u16>(c - 32));
   }
   return out;
 }

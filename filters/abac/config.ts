@@ -19,6 +19,7 @@ import {
   DenyResponse,
   Field,
   MatcherKind,
+  NO_PATH,
   OperationSpec,
   PolicyAction,
   PolicyInfo,
@@ -29,7 +30,7 @@ import {
   Value,
 } from "./model";
 import { AbacSettings, EscapedSlashes, IdentitySource, RemoteIpSource, SourceIpSource } from "./settings";
-import { asciiLower } from "./attributes";
+import { asciiLower, decimalText, splitAt } from "../../assembly";
 
 export const DEFAULT_DENY_STATUS: i32 = 403;
 export const DEFAULT_DENY_BODY = "RBAC: access denied";
@@ -41,7 +42,7 @@ const MAX_BODY_LENGTH: i32 = 65536;
 export class AbacConfig {
   settings: AbacSettings = new AbacSettings();
   policies: PolicyInfo[] = [];
-  denyResponse: DenyResponse = new DenyResponse(DEFAULT_DENY_STATUS, DEFAULT_DENY_BODY, [], []);
+  denyResponse: DenyResponse = new DenyResponse(DEFAULT_DENY_STATUS, DEFAULT_DENY_BODY, NO_PATH, NO_PATH);
   denyEnforced: RuleGroup = new RuleGroup();
   allowEnforced: RuleGroup = new RuleGroup();
   audit: RuleGroup = new RuleGroup();
@@ -76,6 +77,22 @@ function quote(s: string): string {
   return jsonQuote(s);
 }
 
+// The items / text of a value whose kind was just checked, so never absent. Defaults instead of `!` assertions,
+// which would add an abort path (and its message) to every use.
+function itemsOf(v: JsonValue): JsonValue[] {
+  let items = v.asArray();
+  return items !== null ? items : [];
+}
+
+function textOf(v: JsonValue): string {
+  let text = v.asString();
+  return text !== null ? text : "";
+}
+
+function orEmpty(text: string | null): string {
+  return text !== null ? text : "";
+}
+
 /** Parses the plugin configuration bytes (null or empty = no configuration: rejected). */
 export function parseConfig(bytes: ArrayBuffer | null): ConfigResult {
   let d = new Diag();
@@ -90,7 +107,7 @@ export function parseConfig(bytes: ArrayBuffer | null): ConfigResult {
   if (root === null) {
     let message = parsed.error;
     d.errors.push(
-      "configuration: invalid JSON at line " + parsed.line.toString() + ", column " + parsed.column.toString() + ": " +
+      "configuration: invalid JSON at line " + decimalText(parsed.line) + ", column " + decimalText(parsed.column) + ": " +
         (message !== null ? message : "unknown error"),
     );
     return new ConfigResult(null, d.errors, d.warnings);
@@ -127,7 +144,7 @@ function join(path: string, key: string): string {
 }
 
 function at(path: string, index: i32): string {
-  return path + "[" + index.toString() + "]";
+  return path + "[" + decimalText(index) + "]";
 }
 
 function expectObject(d: Diag, path: string, v: JsonValue): JsonObject | null {
@@ -170,11 +187,13 @@ function optionalBool(d: Diag, path: string, obj: JsonObject, key: string, fallb
 function optionalInt(d: Diag, path: string, obj: JsonObject, key: string, min: i32, max: i32, fallback: i32): i32 {
   let v = obj.get(key);
   if (v === null) return fallback;
-  if (!v.isSafeInteger() || v.asNumber() < <f64>min || v.asNumber() > <f64>max) {
-    d.error(join(path, key), "expected an integer from " + min.toString() + " to " + max.toString());
+  // Exact integers from the number's text (configuration integers need no rounding; see JsonValue.asIntegerOr).
+  let n = v.asIntegerOr(i64.MIN_VALUE);
+  if (n < <i64>min || n > <i64>max) {
+    d.error(join(path, key), "expected an integer from " + decimalText(min) + " to " + decimalText(max));
     return fallback;
   }
-  return <i32>v.asNumber();
+  return <i32>n;
 }
 
 function enumString(d: Diag, path: string, obj: JsonObject, key: string, allowed: string[]): i32 {
@@ -199,7 +218,7 @@ function stringList(d: Diag, path: string, v: JsonValue): string[] | null {
     d.error(path, "expected a list of strings, got " + jsonKindName(v.kind));
     return null;
   }
-  let items = v.asArray()!;
+  let items = itemsOf(v);
   if (items.length == 0) {
     d.error(path, "must not be empty (remove the field instead)");
     return null;
@@ -213,7 +232,7 @@ function stringList(d: Diag, path: string, v: JsonValue): string[] | null {
       ok = false;
       continue;
     }
-    let s = item.asString()!;
+    let s = textOf(item);
     if (s.length == 0) {
       d.error(at(path, i), "empty value not allowed");
       ok = false;
@@ -302,7 +321,7 @@ function parseSettings(d: Diag, root: JsonObject, s: AbacSettings): void {
       if (key !== null && nonEmptyKey(d, "jwt.payloadKey", key)) s.jwtPayloadKey = key;
       let claims = o.get("spaceDelimitedClaims");
       if (claims !== null) {
-        if (claims.kind == JsonKind.Array && claims.asArray()!.length == 0) s.spaceDelimitedClaims = [];
+        if (claims.kind == JsonKind.Array && itemsOf(claims).length == 0) s.spaceDelimitedClaims = [];
         else {
           let list = stringList(d, "jwt.spaceDelimitedClaims", claims);
           if (list !== null) s.spaceDelimitedClaims = list;
@@ -330,7 +349,7 @@ function parseDenyResponse(d: Diag, path: string, v: JsonValue): DenyResponse | 
   let status = optionalInt(d, path, o, "status", 300, 599, DEFAULT_DENY_STATUS);
   let body = optionalString(d, path, o, "body");
   if (body !== null && body.length > MAX_BODY_LENGTH) {
-    d.error(join(path, "body"), "longer than " + MAX_BODY_LENGTH.toString() + " characters");
+    d.error(join(path, "body"), "longer than " + decimalText(MAX_BODY_LENGTH) + " characters");
   }
   let names = new Array<string>();
   let values = new Array<string>();
@@ -357,7 +376,7 @@ function parseDenyResponse(d: Diag, path: string, v: JsonValue): DenyResponse | 
           d.error(hp, "expected a string, got " + jsonKindName(value.kind));
           continue;
         }
-        let text = value.asString()!;
+        let text = textOf(value);
         if (text.indexOf("\r") >= 0 || text.indexOf("\n") >= 0 || text.indexOf("\u0000") >= 0) {
           d.error(hp, "must not contain CR, LF or NUL");
           continue;
@@ -394,9 +413,9 @@ function parsePolicies(d: Diag, v: JsonValue, config: AbacConfig): void {
     d.error("policies", "expected a list, got " + jsonKindName(v.kind));
     return;
   }
-  let items = v.asArray()!;
+  let items = itemsOf(v);
   if (items.length > MAX_POLICIES) {
-    d.error("policies", "more than " + MAX_POLICIES.toString() + " policies");
+    d.error("policies", "more than " + decimalText(MAX_POLICIES) + " policies");
     return;
   }
   let names = new Map<string, i32>();
@@ -410,7 +429,7 @@ function parsePolicies(d: Diag, v: JsonValue, config: AbacConfig): void {
     if (nameValue === null) d.error(join(path, "name"), "required (\"<namespace>/<name>\" of the AuthorizationPolicy)");
     else if (nameValue.kind != JsonKind.String) d.error(join(path, "name"), "expected a string, got " + jsonKindName(nameValue.kind));
     else {
-      name = nameValue.asString()!;
+      name = textOf(nameValue);
       let slash = name.indexOf("/");
       if (
         slash < 0 ||
@@ -422,7 +441,7 @@ function parsePolicies(d: Diag, v: JsonValue, config: AbacConfig): void {
           quote(name) + " is not \"<namespace>/<name>\" (Kubernetes names: lower-case letters, digits, '-', '.')",
         );
       } else if (names.has(name)) {
-        d.error(join(path, "name"), "duplicate policy name " + quote(name) + " (also policies[" + names.get(name).toString() + "])");
+        d.error(join(path, "name"), "duplicate policy name " + quote(name) + " (also policies[" + decimalText(names.get(name)) + "])");
       } else {
         names.set(name, i);
       }
@@ -499,7 +518,7 @@ function parseSpec(
       d.error(join(path, "rules"), "expected a list, got " + jsonKindName(rulesValue.kind));
       return;
     }
-    let items = rulesValue.asArray()!;
+    let items = itemsOf(rulesValue);
     for (let i = 0, n = items.length; i < n; i++) {
       let rule = parseRule(d, at(join(path, "rules"), i), unchecked(items[i]), policy, i, ns, shortName);
       if (rule !== null) rules.push(rule);
@@ -533,7 +552,7 @@ function parseSpec(
 }
 
 export function policyId(ns: string, name: string, index: i32): string {
-  return "ns[" + ns + "]-policy[" + name + "]-rule[" + index.toString() + "]";
+  return "ns[" + ns + "]-policy[" + name + "]-rule[" + decimalText(index) + "]";
 }
 
 function parseRule(
@@ -569,7 +588,7 @@ function arrayOfObjects(d: Diag, path: string, v: JsonValue, member: string): Ar
     d.error(path, "expected a list, got " + jsonKindName(v.kind));
     return null;
   }
-  let items = v.asArray()!;
+  let items = itemsOf(v);
   if (items.length == 0) {
     d.error(path, "must not be empty (remove the field to match any " + (member == "source" ? "source" : "operation") + ")");
     return null;
@@ -762,7 +781,7 @@ function compileValue(d: Diag, path: string, s: string, kind: MatcherKind, ns: s
           return null;
         }
       }
-      value.globParts = s.split("*");
+      value.globParts = splitAt(s, 0x2A);
       return value;
     }
     case MatcherKind.ServiceAccount: {
@@ -798,17 +817,18 @@ function compileValue(d: Diag, path: string, s: string, kind: MatcherKind, ns: s
     case MatcherKind.Ip: {
       let slash = s.indexOf("/");
       let ip = parseIp(slash >= 0 ? s.substring(0, slash) : s);
-      if (ip.value === null) {
-        d.error(path, quote(s) + " is not " + (slash >= 0 ? "a CIDR" : "an IP address") + " (" + ip.error! + ")");
+      let address = ip.value;
+      if (address === null) {
+        d.error(path, quote(s) + " is not " + (slash >= 0 ? "a CIDR" : "an IP address") + " (" + orEmpty(ip.error) + ")");
         return null;
       }
-      if (ip.value!.isIpv4Mapped()) {
+      if (address.isIpv4Mapped()) {
         d.error(path, quote(s) + ": write IPv4-mapped IPv6 ranges in IPv4 form (::ffff:a.b.c.d means a.b.c.d)");
         return null;
       }
       let cidr = parseCidr(s);
       if (cidr.value === null) {
-        d.error(path, quote(s) + " is not a CIDR (" + cidr.error! + ")");
+        d.error(path, quote(s) + " is not a CIDR (" + orEmpty(cidr.error) + ")");
         return null;
       }
       value.cidr = cidr.value;
@@ -821,7 +841,7 @@ function compileValue(d: Diag, path: string, s: string, kind: MatcherKind, ns: s
         return null;
       }
       value.port = port;
-      value.text = port.toString();
+      value.text = decimalText(port);
       return value;
     }
     case MatcherKind.Path:
@@ -871,7 +891,7 @@ function compilePath(d: Diag, path: string, s: string, value: Value): Value | nu
   let trimmed = s;
   while (trimmed.startsWith("/")) trimmed = trimmed.substring(1);
   while (trimmed.endsWith("/")) trimmed = trimmed.substring(0, trimmed.length - 1);
-  let segments = trimmed.split("/");
+  let segments = splitAt(trimmed, 0x2F);
   let seenAny = false;
   let names = new Array<string>();
   for (let i = 0, n = segments.length; i < n; i++) {
@@ -964,7 +984,7 @@ function parseKey(d: Diag, path: string, key: string): KeyInfo | null {
       d.error(path, "bad key " + quote(key) + ": should have the form request.headers[<name>]");
       return null;
     }
-    return new KeyInfo(AttrRef.named(AttrId.Header, asciiLower(unchecked(p[0])), []), MatcherKind.Header, true);
+    return new KeyInfo(AttrRef.named(AttrId.Header, asciiLower(unchecked(p[0])), NO_PATH), MatcherKind.Header, true);
   }
   if (key.startsWith("request.query[")) {
     let p = bracketPath(key.substring(13));
@@ -972,7 +992,7 @@ function parseKey(d: Diag, path: string, key: string): KeyInfo | null {
       d.error(path, "bad key " + quote(key) + ": should have the form request.query[<name>]");
       return null;
     }
-    return new KeyInfo(AttrRef.named(AttrId.Query, unchecked(p[0]), []), MatcherKind.Header, true);
+    return new KeyInfo(AttrRef.named(AttrId.Query, unchecked(p[0]), NO_PATH), MatcherKind.Header, true);
   }
   if (key.startsWith("request.auth.claims")) {
     let p = bracketPath(key.substring(19));
@@ -1058,8 +1078,8 @@ function relationRef(d: Diag, path: string, s: string, captures: string[]): Rela
 
 /** Identity keys need to say which single value they stand for. */
 function relationalAttr(key: string, info: KeyInfo): AttrRef {
-  if (key == "source.principal") return AttrRef.named(AttrId.Identity, "principal", []);
-  if (key == "source.namespace") return AttrRef.named(AttrId.Identity, "namespace", []);
+  if (key == "source.principal") return AttrRef.named(AttrId.Identity, "principal", NO_PATH);
+  if (key == "source.namespace") return AttrRef.named(AttrId.Identity, "namespace", NO_PATH);
   return info.attr;
 }
 
@@ -1076,7 +1096,7 @@ function parseWhen(
     d.error(path, "expected a list, got " + jsonKindName(v.kind));
     return;
   }
-  let items = v.asArray()!;
+  let items = itemsOf(v);
   for (let i = 0, n = items.length; i < n; i++) {
     let p = at(path, i);
     let o = expectObject(d, p, unchecked(items[i]));

@@ -20,7 +20,7 @@ import {
   templateCaptureNames,
   templateCaptureValues,
 } from "./match";
-import { AttrId, AttrRef, CompiledRule, Field, MatcherKind, OperationSpec, Relation, RuleGroup, Value } from "./model";
+import { AttrId, AttrRef, CompiledRule, Field, MatcherKind, OperationSpec, Relation, RuleGroup, Value, sortInts } from "./model";
 
 export enum Side {
   Allow = 0,
@@ -84,7 +84,7 @@ export function firstMatch(attrs: RequestAttributes, group: RuleGroup, side: Sid
         }
       }
     }
-    if (candidates.length > 1) candidates.sort(compareRank);
+    if (candidates.length > 1) sortInts(candidates, compareRank);
   }
   for (let i = 0, n = candidates.length; i < n; i++) {
     let rule = unchecked(rules[unchecked(candidates[i])]);
@@ -141,6 +141,8 @@ function lookupSuffixes(stamps: Int32Array, group: RuleGroup, map: Map<string, i
 
 /** Capture bindings of the operation being evaluated: one entry per path reading, names/values interleaved. */
 let bindings = new Array<string[]>();
+/** The binding of a path reading without captures (shared: bindings are only read). */
+const NO_CAPTURES: string[] = [];
 
 export function ruleMatches(attrs: RequestAttributes, rule: CompiledRule, side: Side): bool {
   if (rule.never) return false;
@@ -154,14 +156,14 @@ export function ruleMatches(attrs: RequestAttributes, rule: CompiledRule, side: 
   }
   let to = rule.to;
   if (to === null) {
-    bindings = [[]];
+    bindings = [NO_CAPTURES];
     return whenHolds(attrs, rule, side);
   }
   for (let i = 0, n = to.length; i < n; i++) {
     let op = unchecked(to[i]);
     if (!operationHolds(attrs, op, side)) continue;
     if (rule.relations.length > 0) computeBindings(attrs, op);
-    else bindings = [[]];
+    else bindings = [NO_CAPTURES];
     if (whenHolds(attrs, rule, side)) return true;
   }
   return false;
@@ -195,7 +197,7 @@ function computeBindings(attrs: RequestAttributes, op: OperationSpec): void {
   let paths = op.paths;
   let r = attrs.reading(PATH);
   if (paths === null || r.state != ReadingState.Present) {
-    bindings.push([]);
+    bindings.push(NO_CAPTURES);
     return;
   }
   for (let v = 0, n = r.strict.length; v < n; v++) {
@@ -205,7 +207,7 @@ function computeBindings(attrs: RequestAttributes, op: OperationSpec): void {
       let t = value.template;
       if (t === null) {
         if (matchString(path, value.pattern!)) {
-          bindings.push([]);
+          bindings.push(NO_CAPTURES);
           break;
         }
         continue;
@@ -221,7 +223,7 @@ function computeBindings(attrs: RequestAttributes, op: OperationSpec): void {
       }
     }
   }
-  if (bindings.length == 0) bindings.push([]);
+  if (bindings.length == 0) bindings.push(NO_CAPTURES);
 }
 
 // -------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import {
   Log,
   RootContext,
   TagPair,
+  decimalText,
+  encodeUtf8,
   metricName,
   requestHeaders,
   sendLocalResponse,
@@ -72,7 +74,7 @@ export class AbacRoot extends RootContext {
     if (config === null) {
       let errors = result.errors;
       let first = errors.length > 0 ? unchecked(errors[0]) : "configuration: rejected";
-      let more = errors.length > 1 ? " (and " + (errors.length - 1).toString() + " more)" : "";
+      let more = errors.length > 1 ? " (and " + decimalText(errors.length - 1) + " more)" : "";
       Log.critical("abac: invalid configuration: " + first + more);
       return false;
     }
@@ -88,7 +90,7 @@ export class AbacRoot extends RootContext {
       this.shadowDenied = Counter.define(STAT_SHADOW_DENIED);
     }
     Log.info(
-      "abac: configured " + config.policies.length.toString() + " policies, " + config.ruleCount.toString() + " rules",
+      "abac: configured " + decimalText(config.policies.length) + " policies, " + decimalText(config.ruleCount) + " rules",
     );
     return true;
   }
@@ -184,7 +186,7 @@ export class AbacHttp extends HttpContext {
       root.allowed.increment();
       if (allowRule !== null) {
         setPropertyString([FS_POLICY], allowRule.policy.name);
-        setPropertyString([FS_RULE], allowRule.index.toString());
+        setPropertyString([FS_RULE], decimalText(allowRule.index));
         policyCounter(allowRule.policy, 0).increment();
       }
       return Action.Continue;
@@ -210,7 +212,8 @@ export class AbacHttp extends HttpContext {
     if (policy !== null) setPropertyString([FS_SHADOW_POLICY], policy.name);
     if (denied) {
       root.shadowDenied.increment();
-      let p = policy!;
+      // Set above whenever `denied` is: the matching DENY rule's policy, or `none`.
+      let p = policy !== null ? policy : root.nonePolicy;
       if (p.dryRun || p === root.nonePolicy) policyCounter(p, 2).increment();
       if (p.dryRun) Log.info("abac: shadow-denied (dry-run) policy=" + p.name + " path=" + logValue(attrs.rawPath));
     } else {
@@ -224,7 +227,7 @@ export class AbacHttp extends HttpContext {
     let id = rule !== null ? rule.id : "none";
     setPropertyString([FS_DECISION], "deny");
     setPropertyString([FS_POLICY], policy.name);
-    if (rule !== null) setPropertyString([FS_RULE], rule.index.toString());
+    if (rule !== null) setPropertyString([FS_RULE], decimalText(rule.index));
     root.denied.increment();
     policyCounter(policy, 1).increment();
 
@@ -233,7 +236,7 @@ export class AbacHttp extends HttpContext {
       let path = attrs.headerValues(":path");
       Log.info(
         "abac: denied policy=" + policy.name +
-          " rule=" + (rule !== null ? rule.index.toString() : "-") +
+          " rule=" + (rule !== null ? decimalText(rule.index) : "-") +
           " id=" + id +
           " principal=" + logValue(attrs.principal()) +
           " method=" + logValue(method.length > 0 ? unchecked(method[0]) : null) +
@@ -253,6 +256,6 @@ export class AbacHttp extends HttpContext {
         headers.push(new HeaderPair(unchecked(response.headerNames[i]), unchecked(response.headerValues[i])));
       }
     }
-    sendLocalResponse(status, DETAILS_PREFIX + id + "]", String.UTF8.encode(body), headers);
+    sendLocalResponse(status, DETAILS_PREFIX + id + "]", encodeUtf8(body), headers);
   }
 }

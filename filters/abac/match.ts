@@ -3,6 +3,7 @@
  * (istio/istio pilot/pkg/security/authz/matcher/{string,header}.go and model/generator.go @86c9f01f). Pure
  * functions: no host calls, no allocation on the match path except template captures.
  */
+import { splitAt } from "../../assembly";
 import { Cidr, IpAddress, IpFamily } from "../../assembly/util/cidr";
 
 /** How an Istio value string matches: `v`, `v*`, `*v`, `*` (pkg/config/security CheckWildcardValues). */
@@ -308,7 +309,7 @@ export class Template {
     let tokens = new Array<TemplateToken>();
     let literal = "";
     let prefix: string | null = null;
-    let segments = path.substring(1).split("/");
+    let segments = splitAt(path.substring(1), 0x2F);
     for (let i = 0, n = segments.length; i < n; i++) {
       let s = unchecked(segments[i]);
       literal += "/";

@@ -3,6 +3,7 @@
  * request reads. Policies become rules with typed constraints (`Field`), and each action group gets lookup tables
  * (`RuleGroup`) so finding the rules that can match a request does not scan every rule.
  */
+import { decimalText } from "../../assembly";
 import { Cidr } from "../../assembly/util/cidr";
 import { Pattern, PatternKind, RequestPrincipalPattern, Template } from "./match";
 
@@ -34,6 +35,12 @@ export enum AttrId {
 
 const SIMPLE_REFS = new Array<AttrRef>();
 
+/**
+ * A shared empty list of strings: the path of an attribute without one, the headers of the default deny response
+ * (both immutable). Each `[]` literal would be a static buffer of its own in the module.
+ */
+export const NO_PATH: string[] = [];
+
 /** One attribute of one request, e.g. header `x-tenant`; `key` identifies it in the per-request cache. */
 @final
 export class AttrRef {
@@ -50,13 +57,13 @@ export class AttrRef {
   static simple(id: AttrId): AttrRef {
     let table = SIMPLE_REFS;
     if (table.length == 0) {
-      for (let i = 0; i <= <i32>AttrId.Property; i++) table.push(new AttrRef(<AttrId>i, "", [], i.toString()));
+      for (let i = 0; i <= <i32>AttrId.Property; i++) table.push(new AttrRef(<AttrId>i, "", NO_PATH, decimalText(i)));
     }
     return unchecked(table[<i32>id]);
   }
 
   static named(id: AttrId, name: string, path: string[]): AttrRef {
-    return new AttrRef(id, name, path, id.toString() + "\u0000" + name + "\u0000" + path.join("\u0000"));
+    return new AttrRef(id, name, path, decimalText(id) + "\u0000" + name + "\u0000" + path.join("\u0000"));
   }
 }
 
@@ -227,11 +234,20 @@ export class RuleGroup {
 
   /** Sorts by RBAC policy id and builds the lookup tables. Called once, at configure time. */
   seal(): void {
-    this.rules.sort(compareRules);
-    for (let i = 0, n = this.rules.length; i < n; i++) this.indexRule(unchecked(this.rules[i]), i);
-    this.prefixPathLengths.sort(compareInts);
-    this.prefixHostLengths.sort(compareInts);
-    this.suffixHostLengths.sort(compareInts);
+    // Sort the rule indices, then permute (one sort for every element type: see sortInts).
+    let n = this.rules.length;
+    let order: i32[] = [];
+    for (let i = 0; i < n; i++) order.push(i);
+    rulesBeingSorted = this.rules;
+    sortInts(order, compareRuleIndices);
+    rulesBeingSorted = [];
+    let sorted: CompiledRule[] = [];
+    for (let i = 0; i < n; i++) sorted.push(unchecked(this.rules[unchecked(order[i])]));
+    this.rules = sorted;
+    for (let i = 0; i < n; i++) this.indexRule(unchecked(this.rules[i]), i);
+    sortInts(this.prefixPathLengths, compareInts);
+    sortInts(this.prefixHostLengths, compareInts);
+    sortInts(this.suffixHostLengths, compareInts);
     this.stamps = new Int32Array(this.rules.length);
     let cells = new Int32Array(this.chain.length);
     for (let i = 0, n = this.chain.length; i < n; i++) unchecked((cells[i] = this.chain[i]));
@@ -312,13 +328,41 @@ export class RuleGroup {
   }
 }
 
-function compareRules(a: CompiledRule, b: CompiledRule): i32 {
+/** The rules {@link compareRuleIndices} compares (a comparator cannot capture them: no closures). */
+let rulesBeingSorted: CompiledRule[] = [];
+
+function compareRuleIndices(a: i32, b: i32): i32 {
+  let x = unchecked(rulesBeingSorted[a]).id;
+  let y = unchecked(rulesBeingSorted[b]).id;
   // Byte order of ASCII ids (std::map<std::string> in Envoy RBAC).
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function compareInts(a: i32, b: i32): i32 {
   return a - b;
+}
+
+/**
+ * Sorts `values` in place by `compare` (Shell sort, gaps 1, 4, 13, 40, …: O(n^1.5), a request's few candidates
+ * take one insertion pass). Not stable, which no caller needs: every array sorted here holds distinct values
+ * (rule indices, distinct lengths, de-duplicated candidates). Hand-written because the standard library's
+ * `Array#sort` (TimSort) is instantiated once per element type, ~1 KB each; every sort here sorts i32s.
+ */
+export function sortInts(values: i32[], compare: (a: i32, b: i32) => i32): void {
+  let n = values.length;
+  let gap = 1;
+  while (gap < n / 3) gap = gap * 3 + 1;
+  for (; gap > 0; gap = (gap - 1) / 3) {
+    for (let i = gap; i < n; i++) {
+      let value = unchecked(values[i]);
+      let j = i;
+      while (j >= gap && compare(value, unchecked(values[j - gap])) < 0) {
+        unchecked((values[j] = values[j - gap]));
+        j -= gap;
+      }
+      unchecked((values[j] = value));
+    }
+  }
 }
 
 

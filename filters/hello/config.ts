@@ -5,6 +5,7 @@
  * path and the first one is logged, so an operator fixes the configuration in one round.
  */
 
+import { asciiLower } from "../../assembly";
 import { ConfigReader, quoteValue } from "../../assembly/util/config";
 
 /** The keys the configuration may have (anything else is an error: a typo must not pass silently). */
@@ -65,16 +66,6 @@ function isHeaderValue(value: string): bool {
     if (first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09) return false;
   }
   return true;
-}
-
-/** Lower-cases ASCII letters (a header name is ASCII; `String#toLowerCase` would add Unicode tables). */
-function asciiLower(text: string): string {
-  let out = "";
-  for (let i = 0, n = text.length; i < n; i++) {
-    const c = text.charCodeAt(i);
-    out += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
-  }
-  return out;
 }
 
 /** Parses and validates the plugin configuration bytes (null or empty: every required key is missing). */

@@ -17,8 +17,9 @@ export class HelloRoot extends RootContext {
   onConfigure(pluginConfigurationSize: usize): bool {
     const result = parseHelloConfig(this.getPluginConfiguration());
     const config = result.config;
+    const error = result.error;
     if (config === null) {
-      Log.critical(LOG_INVALID_CONFIGURATION + result.error! + "; expected " + EXPECTED_SHAPE);
+      Log.critical(LOG_INVALID_CONFIGURATION + (error !== null ? error : "") + "; expected " + EXPECTED_SHAPE);
       return false;
     }
     this.config = config;

@@ -5,7 +5,8 @@
 // are in config.schema.json for early checks; README "Configuration" is the reference.
 
 import { JsonObject, JsonValue, jsonKindName, jsonQuote, parseJsonBytes } from "../../assembly/util/json";
-import { asciiLowerCase, escapeJsonContent } from "./escape";
+import { asciiLower, decimalText, encodeUtf8 } from "../../assembly";
+import { escapeJsonContent } from "./escape";
 import { ExportSettings } from "./exporter";
 import {
   FACT_ARGUMENTS, FACT_KEYS, FACT_KINDS, FACT_NAMES, FACT_PHASES, Fact, PROPERTY_TYPE_NAMES, Phase, PropertyType, ValueKind,
@@ -146,7 +147,7 @@ class Reader {
     if (value === null || this.failed) return fallback;
     const number = value.asNumber();
     if (!value.isSafeInteger() || number < <f64>minimum || number > <f64>maximum) {
-      this.fail(path, "expected an integer in [" + minimum.toString() + ", " + maximum.toString() + "], got " + describe(value));
+      this.fail(path, "expected an integer in [" + decimalText(minimum) + ", " + decimalText(maximum) + "], got " + describe(value));
       return fallback;
     }
     return <i32>number;
@@ -156,7 +157,7 @@ class Reader {
     if (value === null || this.failed) return [];
     const items = value.asArray();
     if (items === null || items.length > maxItems) {
-      this.fail(path, "expected an array of at most " + maxItems.toString() + " items, got " + (items === null ? jsonKindName(value.kind) : items.length.toString() + " items"));
+      this.fail(path, "expected an array of at most " + decimalText(maxItems) + " items, got " + (items === null ? jsonKindName(value.kind) : decimalText(items.length) + " items"));
       return [];
     }
     return items;
@@ -188,7 +189,7 @@ function join(path: string, key: string): string {
 }
 
 function index(path: string, i: i32): string {
-  return path + "[" + i.toString() + "]";
+  return path + "[" + decimalText(i) + "]";
 }
 
 /** A value for a message: strings JSON-quoted (they may be attacker-written), numbers as written, else the kind. */
@@ -305,7 +306,7 @@ function readConfig(reader: Reader, root: JsonValue): Config {
     if (field === null) break;
     for (let j = 0; j < config.fields.length; j++) {
       if (unchecked(config.fields[j]).name == field.name) {
-        reader.fail(index("fields", i), "duplicate field name " + jsonQuote(field.name) + " (fields[" + j.toString() + "]); set \"name\"");
+        reader.fail(index("fields", i), "duplicate field name " + jsonQuote(field.name) + " (fields[" + decimalText(j) + "]); set \"name\"");
       }
     }
     config.fields.push(field);
@@ -421,7 +422,7 @@ function readField(reader: Reader, path: string, value: JsonValue, config: Confi
   if (reader.failed) return null;
   return new FieldSpec(
     position, <Fact>fact, name, phase, kind, argument, propertyPath, propertyType, maxLength,
-    config.prefix + "." + name, String.UTF8.encode("\"" + escapeJsonContent(name) + "\":"),
+    config.prefix + "." + name, encodeUtf8("\"" + escapeJsonContent(name) + "\":"),
   );
 }
 
@@ -466,9 +467,9 @@ function readRedaction(reader: Reader, value: JsonValue | null, config: Config):
   for (let i = 0; i < parameterItems.length; i++) {
     const parameter = reader.string(index("redaction.queryParameters", i), unchecked(parameterItems[i]), null);
     if (parameter !== null && parameter.length == 0) reader.fail(index("redaction.queryParameters", i), "must not be empty");
-    if (parameter !== null) parameters.push(asciiLowerCase(parameter));
+    if (parameter !== null) parameters.push(asciiLower(parameter));
   }
-  const keyBytes = key.length > 0 ? Uint8Array.wrap(String.UTF8.encode(key)) : null;
+  const keyBytes = key.length > 0 ? Uint8Array.wrap(encodeUtf8(key)) : null;
   config.redactor = new Redactor(mode, keyBytes, headers, parameters);
 }
 
@@ -541,7 +542,7 @@ function readExport(reader: Reader, value: JsonValue | null, config: Config): vo
   const flushIntervalMs = reader.integer("export.flushIntervalMs", members.get("flushIntervalMs"), 1000, 100, 60000);
   const batchRecords = reader.integer("export.batchRecords", members.get("batchRecords"), 100, 1, 10000);
   const bufferRecords = reader.integer("export.bufferRecords", members.get("bufferRecords"), 1000, 1, 100000);
-  if (bufferRecords < batchRecords) reader.fail("export.bufferRecords", "must be at least batchRecords (" + batchRecords.toString() + ")");
+  if (bufferRecords < batchRecords) reader.fail("export.bufferRecords", "must be at least batchRecords (" + decimalText(batchRecords) + ")");
   const timeoutMs = reader.integer("export.timeoutMs", members.get("timeoutMs"), 2000, 100, 60000);
   const maxRetries = reader.integer("export.maxRetries", members.get("maxRetries"), 5, 0, 100);
   let initialBackoffMs = 500;
@@ -550,7 +551,7 @@ function readExport(reader: Reader, value: JsonValue | null, config: Config): vo
   if (backoff !== null) {
     initialBackoffMs = reader.integer("export.backoff.initialMs", backoff.get("initialMs"), 500, 10, 600000);
     maxBackoffMs = reader.integer("export.backoff.maxMs", backoff.get("maxMs"), 30000, 10, 3600000);
-    if (maxBackoffMs < initialBackoffMs) reader.fail("export.backoff.maxMs", "must be at least initialMs (" + initialBackoffMs.toString() + ")");
+    if (maxBackoffMs < initialBackoffMs) reader.fail("export.backoff.maxMs", "must be at least initialMs (" + decimalText(initialBackoffMs) + ")");
   }
   const overflow = reader.choice("export.overflow", members.get("overflow"), OVERFLOW_POLICIES, 0);
   let sampleRate = 1.0;

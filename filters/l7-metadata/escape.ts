@@ -7,6 +7,8 @@
 // User-Agent in Envoy Gateway's default format; CVE-2024-45808: log injection through SNI). It is also a
 // valid header value (no CR, LF or NUL: CVE-2023-27493, request properties written into headers).
 
+import { decimalText } from "../../assembly";
+
 /** Appended to a value cut at its length cap. ASCII, so the cut is visible in any log viewer. */
 export const TRUNCATION_MARK = "...";
 
@@ -107,34 +109,13 @@ export function safeValue(value: string, maxLength: i32): string {
 }
 
 /**
- * ASCII-only lower-casing (header names, hosts, query parameter names). `String#toLowerCase` is full Unicode
- * and pulls ~10 KB of case tables into the module; these inputs are compared as ASCII anyway.
- */
-export function asciiLowerCase(text: string): string {
-  const length = text.length;
-  let i = 0;
-  while (i < length) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) break;
-    i++;
-  }
-  if (i == length) return text;
-  const codes = new Array<i32>(length);
-  for (let j = 0; j < length; j++) {
-    const c = text.charCodeAt(j);
-    codes[j] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
-  }
-  return String.fromCharCodes(codes);
-}
-
-/**
  * A finite double as a JSON number without the std's float printer (which costs several KB): integers in
  * ±2^53 exactly, other values with up to 6 decimals (trailing zeros removed). Telemetry precision, not
  * round-trip precision. Null for NaN and infinities.
  */
 export function formatDecimal(value: f64): string | null {
   if (!isFinite(value)) return null;
-  if (value == Math.trunc(value) && Math.abs(value) <= 9007199254740991.0) return (<i64>value).toString();
+  if (value == Math.trunc(value) && Math.abs(value) <= 9007199254740991.0) return decimalText(<i64>value);
   const negative = value < 0;
   let scaled = <i64>Math.round(Math.abs(value) * 1_000_000.0);
   const whole = scaled / 1_000_000;
@@ -144,9 +125,9 @@ export function formatDecimal(value: f64): string | null {
     fraction /= 10;
     digits--;
   }
-  let text = whole.toString();
+  let text = decimalText(whole);
   if (digits > 0) {
-    let fractionText = fraction.toString();
+    let fractionText = decimalText(fraction);
     while (fractionText.length < digits) fractionText = "0" + fractionText;
     text += "." + fractionText;
   }

@@ -2,6 +2,8 @@
 // (OpenTelemetry HTTP semantic conventions where one exists, authz-and-metadata.md §C.4), the phase in which
 // Envoy makes it available (host-behaviour.md §C.3, F.16, F.26) and how its value is written in JSON.
 
+import { decimalText } from "../../assembly";
+
 /** When a fact is read. Request facts at request headers, response facts at response headers, the rest at on_log. */
 export enum Phase {
   Request = 0,
@@ -135,7 +137,7 @@ export function formatSecondsFromNanos(nanos: i64): string {
   const micros = nanos / 1000;
   const seconds = micros / 1_000_000;
   const fraction = <i32>(micros % 1_000_000);
-  let digits = fraction.toString();
+  let digits = decimalText(fraction);
   while (digits.length < 6) digits = "0" + digits;
-  return seconds.toString() + "." + digits;
+  return decimalText(seconds) + "." + digits;
 }

@@ -40,9 +40,9 @@ import {
   metricName,
   setProperty,
 } from "../../assembly";
-import { HeaderPair } from "../../assembly";
+import { HeaderPair, asciiLower, decimalText, encodeUtf8, unsignedDecimalText } from "../../assembly";
 import { Config, FieldSpec, HeaderOutput, parseConfig } from "./config";
-import { asciiLowerCase, formatDecimal, safeValue } from "./escape";
+import { formatDecimal, safeValue } from "./escape";
 import { EnqueueResult, ExportQueue, FailureOutcome } from "./exporter";
 import { Fact, Phase, PropertyType, ValueKind, formatSecondsFromNanos, normalizeMethod } from "./facts";
 import { MetricsSettings, OVERFLOW, POLICY_NONE, ROUTE_OTHER, sanitizeTagValue, statusClass } from "./metrics";
@@ -128,7 +128,7 @@ export class L7MetadataRoot extends RootContext {
   private declareKey(key: string): void {
     const status = declareProperty(key, WasmType.String, false, LifeSpan.DownstreamRequest);
     if (status != Status.Ok && status != Status.BadArgument) {
-      Log.warn(LOG_PREFIX + "declare_property wasm." + key + " failed with status " + (<i32>status).toString());
+      Log.warn(LOG_PREFIX + "declare_property wasm." + key + " failed with status " + decimalText(<i32>status));
     }
   }
 
@@ -217,7 +217,7 @@ export class L7MetadataRoot extends RootContext {
     ];
     const call = httpCall(settings.cluster, headers, body, [], settings.timeoutMs, this);
     if (call.status != Status.Ok) {
-      Log.warn(LOG_PREFIX + "export to cluster " + settings.cluster + " failed to start: status " + (<i32>call.status).toString());
+      Log.warn(LOG_PREFIX + "export to cluster " + settings.cluster + " failed to start: status " + decimalText(<i32>call.status));
       this.handleFailure(now, 0);
     }
   }
@@ -274,10 +274,10 @@ function parseStatus(text: string): i32 {
 function hostOf(authority: string): string {
   if (authority.startsWith("[")) {
     const close = authority.indexOf("]");
-    return asciiLowerCase(close > 0 ? authority.substring(1, close) : authority);
+    return asciiLower(close > 0 ? authority.substring(1, close) : authority);
   }
   const colon = authority.lastIndexOf(":");
-  return asciiLowerCase(colon >= 0 ? authority.substring(0, colon) : authority);
+  return asciiLower(colon >= 0 ? authority.substring(0, colon) : authority);
 }
 
 /** The port of `host:port` / `[v6]:port`, or -1. */
@@ -420,10 +420,10 @@ export class L7MetadataStream extends HttpContext {
         case Fact.ServerPort: {
           const authority = headers.get(":authority");
           const port = authority !== null ? portOf(authority) : -1;
-          if (port >= 0) value = port.toString();
+          if (port >= 0) value = decimalText(port);
           else {
             const local = getPropertyInt64(["destination", "port"]);
-            if (local !== null) value = local.value.toString();
+            if (local !== null) value = decimalText(local.value);
           }
           break;
         }
@@ -486,7 +486,7 @@ export class L7MetadataStream extends HttpContext {
         }
         case Fact.StartTime: {
           const time = getPropertyTimestampNanos(["request", "time"]);
-          if (time !== null) value = time.value.toString();
+          if (time !== null) value = decimalText(time.value);
           break;
         }
         case Fact.Property:
@@ -523,7 +523,7 @@ export class L7MetadataStream extends HttpContext {
       let value: string | null = null;
       switch (field.fact) {
         case Fact.Status:
-          value = this.status > 0 ? this.status.toString() : null;
+          value = this.status > 0 ? decimalText(this.status) : null;
           break;
         case Fact.ResponseHeader:
           value = this.header(field, field.argument);
@@ -630,11 +630,11 @@ export class L7MetadataStream extends HttpContext {
       }
       case PropertyType.Int: {
         const value = getPropertyInt64(path);
-        return value !== null ? value.value.toString() : null;
+        return value !== null ? decimalText(value.value) : null;
       }
       case PropertyType.Uint: {
         const value = getPropertyUint64(path);
-        return value !== null ? value.value.toString() : null;
+        return value !== null ? unsignedDecimalText(value.value) : null;
       }
       case PropertyType.Bool: {
         const value = getPropertyBool(path);
@@ -650,7 +650,7 @@ export class L7MetadataStream extends HttpContext {
       }
       case PropertyType.Timestamp: {
         const value = getPropertyTimestampNanos(path);
-        return value !== null ? value.value.toString() : null;
+        return value !== null ? decimalText(value.value) : null;
       }
       case PropertyType.List: {
         const value = getPropertyList(path);
@@ -705,7 +705,7 @@ export class L7MetadataStream extends HttpContext {
     if (bytes === null) {
       const value = unchecked(this.values[index]);
       if (value === null) return null;
-      bytes = String.UTF8.encode(value);
+      bytes = encodeUtf8(value);
       unchecked((this.bytes[index] = bytes));
     }
     return bytes;
@@ -756,7 +756,7 @@ export class L7MetadataStream extends HttpContext {
 
 function intProperty(path: string[]): string | null {
   const value = getPropertyInt64(path);
-  return value !== null ? value.value.toString() : null;
+  return value !== null ? decimalText(value.value) : null;
 }
 
 /** Non-negative integer milliseconds, or -1. */

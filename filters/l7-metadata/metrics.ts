@@ -7,6 +7,8 @@
 // `[A-Za-z0-9_./{}-]` and 64 characters, and after `maxSeries` distinct tag sets every new one is counted under
 // the single overflow series whose tags are all `_overflow`.
 
+import { decimalText } from "../../assembly";
+
 /** Tag value for a path that matched no route template. */
 export const ROUTE_OTHER = "_other";
 /** Tag value used for every tag once `maxSeries` tag sets exist. */
@@ -32,7 +34,7 @@ export class MetricsSettings {
 /** `Nxx` for an HTTP status, `none` when there was no response (status 0). */
 export function statusClass(status: i32): string {
   if (status < 100 || status > 599) return "none";
-  return (status / 100).toString() + "xx";
+  return decimalText(status / 100) + "xx";
 }
 
 /**

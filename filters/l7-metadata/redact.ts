@@ -7,7 +7,7 @@
 // by brute force, so `hash` without a key is documented as "correlation only, not secrecy".
 
 import { decodeUtf8LossyUnsafe } from "../../assembly/util/utf8";
-import { asciiLowerCase } from "./escape";
+import { asciiLower, encodeUtf8, splitAt } from "../../assembly";
 import { hexPrefix, hmacSha256, sha256 } from "./sha256";
 
 /** What a dropped value is replaced with. */
@@ -51,12 +51,12 @@ export class Redactor {
 
   /** Whether header `name` (any case) is sensitive. */
   isSensitiveHeader(name: string): bool {
-    return this.headers.includes(asciiLowerCase(name));
+    return this.headers.includes(asciiLower(name));
   }
 
   /** Whether query parameter `name` (any case, already percent-decoded or not) is sensitive. */
   isSensitiveQueryParameter(name: string): bool {
-    const lower = asciiLowerCase(name);
+    const lower = asciiLower(name);
     if (this.queryParameters.includes(lower)) return true;
     if (DEFAULT_SENSITIVE_QUERY_EXACT.includes(lower)) return true;
     for (let i = 0; i < DEFAULT_SENSITIVE_QUERY_PARTS.length; i++) {
@@ -68,7 +68,7 @@ export class Redactor {
   /** The replacement for a sensitive `value`. */
   redact(value: string): string {
     if (this.mode == RedactionMode.Drop) return REDACTED;
-    const bytes = Uint8Array.wrap(String.UTF8.encode(value));
+    const bytes = Uint8Array.wrap(encodeUtf8(value));
     const hashKey = this.hashKey;
     const digest = hashKey !== null ? hmacSha256(hashKey, bytes) : sha256(bytes);
     return HASH_PREFIX + hexPrefix(digest, HASH_HEX_DIGITS / 2);
@@ -81,7 +81,7 @@ export class Redactor {
    */
   redactQuery(query: string): string {
     if (query.length == 0) return query;
-    const pairs = query.split("&");
+    const pairs = splitAt(query, 0x26);
     let changed = false;
     for (let i = 0; i < pairs.length; i++) {
       const pair = unchecked(pairs[i]);
@@ -99,7 +99,7 @@ export class Redactor {
   /** The value of query parameter `name` in `query` (first occurrence, percent-decoded), or null. */
   static queryParameter(query: string, name: string): string | null {
     if (query.length == 0) return null;
-    const pairs = query.split("&");
+    const pairs = splitAt(query, 0x26);
     for (let i = 0; i < pairs.length; i++) {
       const pair = unchecked(pairs[i]);
       const equals = pair.indexOf("=");
@@ -125,7 +125,7 @@ function hexValue(c: i32): i32 {
  */
 export function percentDecodeLossy(text: string): string {
   if (text.indexOf("%") < 0 && text.indexOf("+") < 0) return text;
-  const source = String.UTF8.encode(text);
+  const source = encodeUtf8(text);
   const input = Uint8Array.wrap(source);
   const output = new Uint8Array(input.length);
   let length = 0;

@@ -9,6 +9,8 @@
 // segments or doubled slashes simply make a path not match (the recorder is not an authorization filter:
 // a path that matches no template is recorded with no `http.route` and tagged `route="_other"` in metrics).
 
+import { splitAt } from "../../assembly";
+
 import { sanitizeTagValue } from "./metrics";
 
 const SEGMENT_LITERAL: u8 = 0;
@@ -57,7 +59,7 @@ export function splitPathSegments(path: string): string[] {
   const fragment = path.indexOf("#");
   if (fragment >= 0 && fragment < end) end = fragment;
   const start = path.startsWith("/") ? 1 : 0;
-  return path.substring(start, end).split("/");
+  return splitAt(path.substring(start, end), 0x2F);
 }
 
 /**

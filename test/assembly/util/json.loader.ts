@@ -81,6 +81,17 @@ export function resultIsSafeInteger(): bool {
   return value !== null && value.isSafeInteger();
 }
 
+/** `asIntegerOr(fallback)` of the parsed document (`fallback` when there is none). */
+export function resultIntegerOr(fallback: i64): i64 {
+  let value = last.value;
+  return value === null ? fallback : value.asIntegerOr(fallback);
+}
+
+/** `asIntegerOr(fallback)` of a number built with `fromNumber(value)` (no source text). */
+export function builtIntegerOr(value: f64, fallback: i64): i64 {
+  return JsonValue.fromNumber(value).asIntegerOr(fallback);
+}
+
 /** Member `key` of a top-level object written as JSON, or null when absent. */
 export function resultGet(key: string): string | null {
   let value = last.value;

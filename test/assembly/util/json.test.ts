@@ -89,6 +89,53 @@ describe("accepted documents", () => {
     }
   });
 
+  test("asIntegerOr: exact integers of at most 15 significant digits, read from the text", () => {
+    const NONE = -123456789n;
+    const cases: Array<[string, bigint]> = [
+      ["0", 0n], ["-0", 0n], ["42", 42n], ["-7", -7n], ["1.0", 1n], ["1e2", 100n], ["1E+2", 100n], ["0.5e1", 5n],
+      ["120e-1", 12n], ["100e-2", 1n], ["0.000e5", 0n], ["1.50e1", 15n], ["999999999999999", 999999999999999n],
+      ["1000000000000000", 1000000000000000n], ["-1000000000000000", -1000000000000000n],
+      ["1.5", NONE], ["1e-1", NONE], ["1000000000000001", NONE], ["1e16", NONE], ["9007199254740993", NONE],
+      ["1" + "0".repeat(30), NONE], ["1e400", NONE], ["1e-400", NONE], ["1.00000000000000000001", NONE],
+      ["1." + "0".repeat(40), 1n], ["0." + "0".repeat(40) + "1e41", 1n], ['"7"', NONE], ["true", NONE], ["null", NONE],
+      ["[1]", NONE],
+    ];
+    for (const [text, expected] of cases) {
+      if (text === "1e400") continue; // out of the double range: a parse error, covered elsewhere
+      expect(json.bool("parse", text), text).toBe(true);
+      expect(json.call("resultIntegerOr", NONE), text).toBe(expected);
+    }
+    // Built numbers (no source text) are read from their double.
+    expect(json.call("builtIntegerOr", 3, NONE)).toBe(3n);
+    expect(json.call("builtIntegerOr", 3.5, NONE)).toBe(NONE);
+    expect(json.call("builtIntegerOr", 1e16, NONE)).toBe(NONE);
+  });
+
+  test("property: asIntegerOr agrees with the exact value of the number's text", () => {
+    const text = fc
+      .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: -8, max: 8 }))
+      .map(([negative, digits, fraction, exponent]) => {
+        const d = digits.toString();
+        const cut = Math.max(0, d.length - fraction);
+        const mantissa = fraction > 0 && cut < d.length ? `${d.slice(0, cut) || "0"}.${d.slice(cut)}` : d;
+        return { text: `${negative ? "-" : ""}${mantissa}e${exponent}`, negative, digits, scale: exponent - (fraction > 0 && cut < d.length ? d.length - cut : 0) };
+      });
+    const NONE = -123456789n;
+    fc.assert(
+      fc.property(text, ({ text, negative, digits, scale }) => {
+        expect(json.bool("parse", text), text).toBe(true);
+        // The exact value digits × 10^scale: an integer when the scaled-away digits are zeros.
+        let value: bigint | null = digits;
+        if (scale >= 0) value = digits * 10n ** BigInt(scale);
+        else if (digits % 10n ** BigInt(-scale) === 0n) value = digits / 10n ** BigInt(-scale);
+        else value = null;
+        const expected = value !== null && value <= 10n ** 15n ? (negative ? -value : value) : NONE;
+        expect(json.call("resultIntegerOr", NONE), text).toBe(expected === -0n ? 0n : expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   test("accessors on the wrong kind return neutral values instead of trapping", () => {
     parse('"s"');
     expect(json.number("resultKind")).toBe(Kind.String);
