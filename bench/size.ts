@@ -21,6 +21,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WasmReader } from "../scripts/lib/wasm-module";
 
 /** Budgets of the release modules, in bytes (issues #2, #5, #6): acceptance criteria, enforced by test/build/size.test.ts. */
 export const SIZE_BUDGETS: Readonly<Record<string, number>> = {
@@ -98,51 +99,8 @@ interface ParsedModule {
   codeSectionSize: number;
 }
 
-class Reader {
-  offset = 0;
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly label: string,
-  ) {}
-
-  byte(): number {
-    if (this.offset >= this.bytes.length) throw new Error(`${this.label}: unexpected end at byte ${this.offset}`);
-    return this.bytes[this.offset++]!;
-  }
-
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
-  }
-
-  i32(): number {
-    let result = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = this.byte();
-      result |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    return shift < 32 && b & 0x40 ? result | (~0 << shift) : result;
-  }
-
-  name(): string {
-    const length = this.u32();
-    const text = new TextDecoder().decode(this.bytes.subarray(this.offset, this.offset + length));
-    this.offset += length;
-    return text;
-  }
-}
-
 function parseModule(bytes: Uint8Array, label: string): ParsedModule {
-  const r = new Reader(bytes, label);
+  const r = new WasmReader(bytes, label);
   r.offset = 8;
   const out: ParsedModule = {
     sections: [],
@@ -220,7 +178,7 @@ function parseModule(bytes: Uint8Array, label: string): ParsedModule {
   return out;
 }
 
-function readNames(r: Reader, end: number, names: Map<number, string>): void {
+function readNames(r: WasmReader, end: number, names: Map<number, string>): void {
   while (r.offset < end) {
     const subsection = r.byte();
     const size = r.u32();

@@ -229,12 +229,12 @@ export class Context implements HttpFilter {
     try {
       if (fn.proxy_on_context_create) {
         this.tempPluginConfiguration = this.plugin?.configuration ?? null;
-        vm.call2(this, "proxy_on_context_create", fn.proxy_on_context_create, this.id, 0);
+        vm.call(this, "proxy_on_context_create", fn.proxy_on_context_create, this.id, 0);
         this.inVmContextCreated = true;
         this.tempPluginConfiguration = null;
       }
       if (fn.proxy_on_vm_start) {
-        const r = vm.call2(this, "proxy_on_vm_start", fn.proxy_on_vm_start, this.id, vm.settings.vmConfiguration.length);
+        const r = vm.call(this, "proxy_on_vm_start", fn.proxy_on_vm_start, this.id, vm.settings.vmConfiguration.length);
         result = r !== undefined && r !== 0;
       }
     } finally {
@@ -250,7 +250,7 @@ export class Context implements HttpFilter {
     const fn = vm.fn;
     if (!this.inVmContextCreated && fn.proxy_on_context_create) {
       try {
-        vm.call2(this, "proxy_on_context_create", fn.proxy_on_context_create, this.id, 0);
+        vm.call(this, "proxy_on_context_create", fn.proxy_on_context_create, this.id, 0);
       } finally {
         vm.afterCall();
       }
@@ -259,7 +259,7 @@ export class Context implements HttpFilter {
     if (!fn.proxy_on_configure) return true;
     try {
       this.tempPluginConfiguration = this.plugin!.configuration;
-      const r = vm.call2(this, "proxy_on_configure", fn.proxy_on_configure, this.id, this.plugin!.configuration.length);
+      const r = vm.call(this, "proxy_on_configure", fn.proxy_on_configure, this.id, this.plugin!.configuration.length);
       this.tempPluginConfiguration = null;
       return r !== undefined && r !== 0;
     } finally {
@@ -273,7 +273,7 @@ export class Context implements HttpFilter {
     const fn = this.vm.fn;
     if (!this.isFailed && !this.inVmContextCreated && fn.proxy_on_context_create) {
       try {
-        this.vm.call2(this, "proxy_on_context_create", fn.proxy_on_context_create, this.id, this.parentId);
+        this.vm.call(this, "proxy_on_context_create", fn.proxy_on_context_create, this.id, this.parentId);
       } finally {
         this.vm.afterCall();
       }
@@ -285,7 +285,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_tick;
     if (this.isFailed || !f) return;
     try {
-      this.vm.call1(this, "proxy_on_tick", f, this.id);
+      this.vm.call(this, "proxy_on_tick", f, this.id);
     } finally {
       this.vm.afterCall();
     }
@@ -295,7 +295,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_queue_ready;
     if (this.isFailed || !f) return;
     try {
-      this.vm.call2(this, "proxy_on_queue_ready", f, this.id, token);
+      this.vm.call(this, "proxy_on_queue_ready", f, this.id, token);
     } finally {
       this.vm.afterCall();
     }
@@ -307,7 +307,7 @@ export class Context implements HttpFilter {
     if (!f) return;
     this.scratch.setData(args);
     try {
-      this.vm.call3(this, "proxy_on_foreign_function", f, this.id, functionId, args.length);
+      this.vm.call(this, "proxy_on_foreign_function", f, this.id, functionId, args.length);
     } finally {
       this.vm.afterCall();
     }
@@ -318,7 +318,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_done;
     if (this.isFailed || !f) return true;
     try {
-      const r = this.vm.call1(this, "proxy_on_done", f, this.id);
+      const r = this.vm.call(this, "proxy_on_done", f, this.id);
       return r === undefined ? true : r !== 0;
     } finally {
       this.vm.afterCall();
@@ -329,7 +329,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_log;
     if (this.isFailed || !f) return;
     try {
-      this.vm.call1(this, "proxy_on_log", f, this.id);
+      this.vm.call(this, "proxy_on_log", f, this.id);
     } finally {
       this.vm.afterCall();
     }
@@ -339,7 +339,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_delete;
     if (!this.inVmContextCreated || this.isFailed || !f) return;
     try {
-      this.vm.call1(this, "proxy_on_delete", f, this.id);
+      this.vm.call(this, "proxy_on_delete", f, this.id);
     } finally {
       this.vm.afterCall();
     }
@@ -391,8 +391,8 @@ export class Context implements HttpFilter {
     if (!f1 && !f2) return FilterHeadersStatus.Continue;
     try {
       const r = f1
-        ? vm.call2(this, "proxy_on_request_headers", f1, this.id, numHeaders)
-        : vm.call3(this, "proxy_on_request_headers", f2!, this.id, numHeaders, endOfStream ? 1 : 0);
+        ? vm.call(this, "proxy_on_request_headers", f1, this.id, numHeaders)
+        : vm.call(this, "proxy_on_request_headers", f2!, this.id, numHeaders, endOfStream ? 1 : 0);
       const after = this.checkFail(FilterHeadersStatus.Continue, W, false);
       if (after !== undefined) return after;
       return this.headersResult(r);
@@ -408,7 +408,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_request_body;
     if (!f) return FilterDataStatus.Continue;
     try {
-      const r = this.vm.call3(this, "proxy_on_request_body", f, this.id, bodySize, endOfStream ? 1 : 0);
+      const r = this.vm.call(this, "proxy_on_request_body", f, this.id, bodySize, endOfStream ? 1 : 0);
       const after = this.checkFail(FilterDataStatus.Continue, N, false);
       if (after !== undefined) return after;
       return this.dataResult(r);
@@ -424,7 +424,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_request_trailers;
     if (!f) return FilterTrailersStatus.Continue;
     try {
-      const r = this.vm.call2(this, "proxy_on_request_trailers", f, this.id, numTrailers);
+      const r = this.vm.call(this, "proxy_on_request_trailers", f, this.id, numTrailers);
       const after = this.checkFail(FilterTrailersStatus.Continue, S, false);
       if (after !== undefined) return after;
       return this.trailersResult(r);
@@ -443,8 +443,8 @@ export class Context implements HttpFilter {
     if (!f1 && !f2) return FilterHeadersStatus.Continue;
     try {
       const r = f1
-        ? vm.call2(this, "proxy_on_response_headers", f1, this.id, numHeaders)
-        : vm.call3(this, "proxy_on_response_headers", f2!, this.id, numHeaders, endOfStream ? 1 : 0);
+        ? vm.call(this, "proxy_on_response_headers", f1, this.id, numHeaders)
+        : vm.call(this, "proxy_on_response_headers", f2!, this.id, numHeaders, endOfStream ? 1 : 0);
       const after = this.checkFail(FilterHeadersStatus.Continue, W, false);
       if (after !== undefined) return after;
       return this.headersResult(r);
@@ -460,7 +460,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_response_body;
     if (!f) return FilterDataStatus.Continue;
     try {
-      const r = this.vm.call3(this, "proxy_on_response_body", f, this.id, bodySize, endOfStream ? 1 : 0);
+      const r = this.vm.call(this, "proxy_on_response_body", f, this.id, bodySize, endOfStream ? 1 : 0);
       const after = this.checkFail(FilterDataStatus.Continue, N, false);
       if (after !== undefined) return after;
       return this.dataResult(r);
@@ -476,7 +476,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_response_trailers;
     if (!f) return FilterTrailersStatus.Continue;
     try {
-      const r = this.vm.call2(this, "proxy_on_response_trailers", f, this.id, numTrailers);
+      const r = this.vm.call(this, "proxy_on_response_trailers", f, this.id, numTrailers);
       const after = this.checkFail(FilterTrailersStatus.Continue, S, false);
       if (after !== undefined) return after;
       return this.trailersResult(r);
@@ -622,7 +622,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_new_connection;
     if (!f) return NetworkFilterStatus.Continue;
     try {
-      const r = this.vm.call1(this, "proxy_on_new_connection", f, this.id);
+      const r = this.vm.call(this, "proxy_on_new_connection", f, this.id);
       const after = this.checkFail(NetworkFilterStatus.Continue, NetworkFilterStatus.StopIteration, true);
       if (after !== undefined) return after;
       return r === 0 ? NetworkFilterStatus.Continue : NetworkFilterStatus.StopIteration;
@@ -638,7 +638,7 @@ export class Context implements HttpFilter {
     if (!f) return NetworkFilterStatus.Continue;
     try {
       const name = upstream ? "proxy_on_upstream_data" : "proxy_on_downstream_data";
-      const r = this.vm.call3(this, name, f, this.id, size, endStream ? 1 : 0);
+      const r = this.vm.call(this, name, f, this.id, size, endStream ? 1 : 0);
       const after = this.checkFail(NetworkFilterStatus.Continue, NetworkFilterStatus.StopIteration, true);
       if (after !== undefined) return after;
       return r === 0 ? NetworkFilterStatus.Continue : NetworkFilterStatus.StopIteration;
@@ -672,7 +672,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_downstream_connection_close;
     if (!this.isFailed && f) {
       try {
-        this.vm.call2(this, "proxy_on_downstream_connection_close", f, this.id, peer);
+        this.vm.call(this, "proxy_on_downstream_connection_close", f, this.id, peer);
       } finally {
         this.vm.afterCall();
       }
@@ -685,7 +685,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_upstream_connection_close;
     if (!this.isFailed && f) {
       try {
-        this.vm.call2(this, "proxy_on_upstream_connection_close", f, this.id, peer);
+        this.vm.call(this, "proxy_on_upstream_connection_close", f, this.id, peer);
       } finally {
         this.vm.afterCall();
       }
@@ -735,7 +735,7 @@ export class Context implements HttpFilter {
   private callHttpCallResponse(token: number, headers: number, body: number, trailers: number): void {
     const f = this.vm.fn.proxy_on_http_call_response;
     try {
-      if (!this.isFailed && f) this.vm.call5(this, "proxy_on_http_call_response", f, this.id, token, headers, body, trailers);
+      if (!this.isFailed && f) this.vm.call(this, "proxy_on_http_call_response", f, this.id, token, headers, body, trailers);
     } finally {
       this.vm.afterCall();
     }
@@ -745,7 +745,7 @@ export class Context implements HttpFilter {
     this.grpcReceiveInitialMetadata = metadata;
     const f = this.vm.fn.proxy_on_grpc_receive_initial_metadata;
     try {
-      if (!this.isFailed && f) this.vm.call3(this, "proxy_on_grpc_receive_initial_metadata", f, this.id, token, metadata.size);
+      if (!this.isFailed && f) this.vm.call(this, "proxy_on_grpc_receive_initial_metadata", f, this.id, token, metadata.size);
     } finally {
       this.vm.afterCall();
       this.grpcReceiveInitialMetadata = null;
@@ -757,7 +757,7 @@ export class Context implements HttpFilter {
     const f = this.vm.fn.proxy_on_grpc_receive_trailing_metadata;
     try {
       if (!this.isFailed && f) {
-        this.vm.call3(this, "proxy_on_grpc_receive_trailing_metadata", f, this.id, token, metadata.size);
+        this.vm.call(this, "proxy_on_grpc_receive_trailing_metadata", f, this.id, token, metadata.size);
       }
     } finally {
       this.vm.afterCall();
@@ -781,7 +781,7 @@ export class Context implements HttpFilter {
       cleanup();
     });
     try {
-      if (!this.isFailed) this.vm.call3(this, "proxy_on_grpc_receive", f, this.id, token, message.length);
+      if (!this.isFailed) this.vm.call(this, "proxy_on_grpc_receive", f, this.id, token, message.length);
     } finally {
       this.vm.afterCall();
     }
@@ -808,7 +808,7 @@ export class Context implements HttpFilter {
       cleanup();
     });
     try {
-      if (!this.isFailed) this.vm.call3(this, "proxy_on_grpc_close", f, this.id, token, status >>> 0);
+      if (!this.isFailed) this.vm.call(this, "proxy_on_grpc_close", f, this.id, token, status >>> 0);
     } finally {
       this.vm.afterCall();
     }
@@ -820,7 +820,7 @@ export class Context implements HttpFilter {
     try {
       if (this.vm.isFailed || !f) return;
       this.scratch.setData(result);
-      this.vm.call3(this, "envoy_on_resolve_dns", f, this.id, token, result.length);
+      this.vm.call(this, "envoy_on_resolve_dns", f, this.id, token, result.length);
     } finally {
       this.vm.afterCall();
     }

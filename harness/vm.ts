@@ -57,6 +57,8 @@ type Fn1 = (a: number) => unknown;
 type Fn2 = (a: number, b: number) => unknown;
 type Fn3 = (a: number, b: number, c: number) => unknown;
 type Fn5 = (a: number, b: number, c: number, d: number, e: number) => unknown;
+/** Any module callback, as {@link Vm.call} invokes it. */
+type GuestFn = (a: number, b: number, c: number, d: number, e: number) => unknown;
 
 /** The module callbacks cpp-host looks up (`FOR_ALL_MODULE_FUNCTIONS` + ABI-specific + Envoy's). */
 export interface ModuleFunctions {
@@ -450,11 +452,11 @@ export class WasmVm {
     try {
       const ctx = this.vmContext;
       if (this.fn._initialize) {
-        this.call0(ctx, "_initialize", this.fn._initialize);
-        if (this.fn.main) this.call2(ctx, "main", this.fn.main, 0, 0);
-        else if (this.fn.__main_void) this.call0(ctx, "__main_void", this.fn.__main_void);
+        this.call(ctx, "_initialize", this.fn._initialize);
+        if (this.fn.main) this.call(ctx, "main", this.fn.main, 0, 0);
+        else if (this.fn.__main_void) this.call(ctx, "__main_void", this.fn.__main_void);
       } else if (this.fn._start) {
-        this.call0(ctx, "_start", this.fn._start);
+        this.call(ctx, "_start", this.fn._start);
       }
     } finally {
       this.restricted = null;
@@ -465,7 +467,7 @@ export class WasmVm {
     const saved = this.restricted;
     this.restricted = ALLOC_ALLOWED;
     try {
-      const r = this.call1(this.vmContext, "malloc", malloc, size);
+      const r = this.call(this.vmContext, "malloc", malloc, size);
       return r === undefined ? 0 : (r as number) >>> 0;
     } finally {
       // cpp-host calls setRestrictedCallback(false) here, which also lifts a start-up restriction.
@@ -531,80 +533,9 @@ export class WasmVm {
   }
 
   // SaveRestoreContext: the callee context becomes current and the effective-context override is cleared for the
-  // duration of the call. Specialised by arity to keep the per-request path free of rest-argument arrays.
-  call0(ctx: Context, name: string, f: Fn0): unknown {
-    const savedCtx = this.currentContext;
-    const savedEff = this.effectiveContextId;
-    this.currentContext = ctx;
-    this.effectiveContextId = 0;
-    const trace = this.proxy.callbackLog;
-    if (trace !== null && name !== "malloc") trace.push({ vm: this.label, name, contextId: ctx.id });
-    try {
-      return f();
-    } catch (e) {
-      this.onTrap(name, e);
-      return undefined;
-    } finally {
-      this.currentContext = savedCtx;
-      this.effectiveContextId = savedEff;
-    }
-  }
-
-  call1(ctx: Context, name: string, f: Fn1, a: number): unknown {
-    const savedCtx = this.currentContext;
-    const savedEff = this.effectiveContextId;
-    this.currentContext = ctx;
-    this.effectiveContextId = 0;
-    const trace = this.proxy.callbackLog;
-    if (trace !== null && name !== "malloc") trace.push({ vm: this.label, name, contextId: ctx.id });
-    try {
-      return f(a);
-    } catch (e) {
-      this.onTrap(name, e);
-      return undefined;
-    } finally {
-      this.currentContext = savedCtx;
-      this.effectiveContextId = savedEff;
-    }
-  }
-
-  call2(ctx: Context, name: string, f: Fn2, a: number, b: number): unknown {
-    const savedCtx = this.currentContext;
-    const savedEff = this.effectiveContextId;
-    this.currentContext = ctx;
-    this.effectiveContextId = 0;
-    const trace = this.proxy.callbackLog;
-    if (trace !== null && name !== "malloc") trace.push({ vm: this.label, name, contextId: ctx.id });
-    try {
-      return f(a, b);
-    } catch (e) {
-      this.onTrap(name, e);
-      return undefined;
-    } finally {
-      this.currentContext = savedCtx;
-      this.effectiveContextId = savedEff;
-    }
-  }
-
-  call3(ctx: Context, name: string, f: Fn3, a: number, b: number, c: number): unknown {
-    const savedCtx = this.currentContext;
-    const savedEff = this.effectiveContextId;
-    this.currentContext = ctx;
-    this.effectiveContextId = 0;
-    const trace = this.proxy.callbackLog;
-    if (trace !== null && name !== "malloc") trace.push({ vm: this.label, name, contextId: ctx.id });
-    try {
-      return f(a, b, c);
-    } catch (e) {
-      this.onTrap(name, e);
-      return undefined;
-    } finally {
-      this.currentContext = savedCtx;
-      this.effectiveContextId = savedEff;
-    }
-  }
-
-  call5(ctx: Context, name: string, f: Fn5, a: number, b: number, c: number, d: number, e: number): unknown {
+  // duration of the call. Arguments are passed positionally (unused ones as 0, which a Wasm export with fewer
+  // parameters ignores) so that the per-request path builds no rest-argument arrays.
+  call(ctx: Context, name: string, f: GuestFn, a = 0, b = 0, c = 0, d = 0, e = 0): unknown {
     const savedCtx = this.currentContext;
     const savedEff = this.effectiveContextId;
     this.currentContext = ctx;

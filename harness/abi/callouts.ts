@@ -15,6 +15,17 @@ import type { HostcallDef } from "./registry";
 const isGrpcCallId = (t: number): boolean => (t & 3) === 1;
 const isGrpcStreamId = (t: number): boolean => (t & 3) === 2;
 
+type RootContextOf = ReturnType<WasmVm["ctx"]>["rootContext"];
+
+/** Cancelling and closing a unary gRPC call are the same in Envoy: the call is cancelled and forgotten. */
+function cancelGrpcCall(root: RootContextOf, token: number): number {
+  const call = root.grpcCalls.get(token);
+  if (!call) return Status.NotFound;
+  call.cancel();
+  root.grpcCalls.delete(token);
+  return Status.Ok;
+}
+
 export function calloutHostcalls(vm: WasmVm): HostcallDef[] {
   const mem = (): WasmVm["memory"] => vm.memory;
   return [
@@ -101,13 +112,7 @@ export function calloutHostcalls(vm: WasmVm): HostcallDef[] {
       fn(token: number): number {
         const root = vm.ctx().rootContext;
         const t = token >>> 0;
-        if (isGrpcCallId(t)) {
-          const call = root.grpcCalls.get(t);
-          if (!call) return Status.NotFound;
-          call.cancel();
-          root.grpcCalls.delete(t);
-          return Status.Ok;
-        }
+        if (isGrpcCallId(t)) return cancelGrpcCall(root, t);
         if (isGrpcStreamId(t)) {
           const stream = root.grpcStreams.get(t);
           if (!stream) return Status.NotFound;
@@ -125,13 +130,7 @@ export function calloutHostcalls(vm: WasmVm): HostcallDef[] {
       fn(token: number): number {
         const root = vm.ctx().rootContext;
         const t = token >>> 0;
-        if (isGrpcCallId(t)) {
-          const call = root.grpcCalls.get(t);
-          if (!call) return Status.NotFound;
-          call.cancel();
-          root.grpcCalls.delete(t);
-          return Status.Ok;
-        }
+        if (isGrpcCallId(t)) return cancelGrpcCall(root, t);
         if (isGrpcStreamId(t)) {
           const stream = root.grpcStreams.get(t);
           if (!stream) return Status.NotFound;

@@ -15,6 +15,28 @@ import type { HostcallDef } from "./registry";
 const MAX_MAP_TYPE = 7;
 const EMPTY: never[] = [];
 
+/** `proxy_add_header_map_value` (`add`) and `proxy_replace_header_map_value` (`set`): the same checks, in order. */
+function writeValue(
+  vm: WasmVm,
+  type: number,
+  keyPtr: number,
+  keySize: number,
+  valuePtr: number,
+  valueSize: number,
+  operation: "add" | "set",
+): number {
+  const t = type >>> 0;
+  if (t > MAX_MAP_TYPE) return Status.BadArgument;
+  const ctx = vm.ctx();
+  const key = vm.memory.readByteString(keyPtr >>> 0, keySize >>> 0);
+  const value = vm.memory.readByteString(valuePtr >>> 0, valueSize >>> 0);
+  if (key === null || value === null) return Status.InvalidMemoryAccess;
+  const map = ctx.getMap(t);
+  if (!map) return Status.BadArgument;
+  map[operation](key, value);
+  return Status.Ok;
+}
+
 export function headerHostcalls(vm: WasmVm): HostcallDef[] {
   const v01 = vm.abiVersion === "0.1.0";
   return [
@@ -50,16 +72,7 @@ export function headerHostcalls(vm: WasmVm): HostcallDef[] {
       name: "proxy_add_header_map_value",
       type: sig("iiiii", "i"),
       fn(type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number): number {
-        const t = type >>> 0;
-        if (t > MAX_MAP_TYPE) return Status.BadArgument;
-        const ctx = vm.ctx();
-        const key = vm.memory.readByteString(keyPtr >>> 0, keySize >>> 0);
-        const value = vm.memory.readByteString(valuePtr >>> 0, valueSize >>> 0);
-        if (key === null || value === null) return Status.InvalidMemoryAccess;
-        const map = ctx.getMap(t);
-        if (!map) return Status.BadArgument;
-        map.add(key, value);
-        return Status.Ok;
+        return writeValue(vm, type, keyPtr, keySize, valuePtr, valueSize, "add");
       },
     },
     {
@@ -67,16 +80,7 @@ export function headerHostcalls(vm: WasmVm): HostcallDef[] {
       name: "proxy_replace_header_map_value",
       type: sig("iiiii", "i"),
       fn(type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number): number {
-        const t = type >>> 0;
-        if (t > MAX_MAP_TYPE) return Status.BadArgument;
-        const ctx = vm.ctx();
-        const key = vm.memory.readByteString(keyPtr >>> 0, keySize >>> 0);
-        const value = vm.memory.readByteString(valuePtr >>> 0, valueSize >>> 0);
-        if (key === null || value === null) return Status.InvalidMemoryAccess;
-        const map = ctx.getMap(t);
-        if (!map) return Status.BadArgument;
-        map.set(key, value);
-        return Status.Ok;
+        return writeValue(vm, type, keyPtr, keySize, valuePtr, valueSize, "set");
       },
     },
     {

@@ -332,6 +332,29 @@ function unlog(log: GrpcCallRequest[], request: GrpcCallRequest): void {
   if (i >= 0) log.splice(i, 1);
 }
 
+/** What the collector sees of a gRPC call or stream (the module's byte strings as UTF-8 text). */
+function grpcRequest(
+  kind: GrpcCallRequest["kind"],
+  token: number,
+  cluster: string,
+  serviceName: string,
+  methodName: string,
+  metadata: BytePair[],
+  messages: Uint8Array[],
+  timeoutMs: number,
+): GrpcCallRequest {
+  return {
+    token,
+    cluster: fromByteString(cluster),
+    service: fromByteString(serviceName),
+    method: fromByteString(methodName),
+    initialMetadata: metadata.map(([k, v]) => [fromByteString(k), fromByteString(v)]),
+    messages,
+    timeoutMs,
+    kind,
+  };
+}
+
 /** `proxy_grpc_call` host side (Envoy `Context::grpcCall`). */
 export function startGrpcCall(
   env: CalloutEnvironment,
@@ -349,16 +372,7 @@ export function startGrpcCall(
   const vm = root.vm;
   vm.nextGrpcCallId += 4;
   const token = vm.nextGrpcCallId >>> 0;
-  const request: GrpcCallRequest = {
-    token,
-    cluster: fromByteString(cluster),
-    service: fromByteString(serviceName),
-    method: fromByteString(methodName),
-    initialMetadata: metadata.map(([k, v]) => [fromByteString(k), fromByteString(v)]),
-    messages: [message],
-    timeoutMs,
-    kind: "call",
-  };
+  const request = grpcRequest("call", token, cluster, serviceName, methodName, metadata, [message], timeoutMs);
   const key = `${vm.label}#${token}`;
   let sent = false;
   const handle: GrpcCallHandle = {
@@ -424,16 +438,7 @@ export function startGrpcStream(
   const vm = root.vm;
   vm.nextGrpcStreamId += 4;
   const token = vm.nextGrpcStreamId >>> 0;
-  const request: GrpcCallRequest = {
-    token,
-    cluster: fromByteString(cluster),
-    service: fromByteString(serviceName),
-    method: fromByteString(methodName),
-    initialMetadata: metadata.map(([k, v]) => [fromByteString(k), fromByteString(v)]),
-    messages: [],
-    timeoutMs: 0,
-    kind: "stream",
-  };
+  const request = grpcRequest("stream", token, cluster, serviceName, methodName, metadata, [], 0);
   const key = `${vm.label}#${token}`;
   let sent = false;
   const handle: GrpcStreamHandle = {

@@ -20,6 +20,7 @@ import { Buffer } from "node:buffer";
 import { DataBuffer } from "../state/buffer";
 import { HeaderMap, RESPONSE_INLINE_HEADERS, TRAILER_INLINE_HEADERS } from "../state/header-map";
 import type { StreamInfo } from "../properties/stream-info";
+import { httpToGrpcStatus } from "../properties/catalogue";
 import {
   FilterDataStatus,
   FilterHeadersStatus,
@@ -75,27 +76,6 @@ export interface FilterManagerHost {
 }
 
 const HTTP_REASON: Record<number, string> = { 413: "Payload Too Large", 500: "Internal Server Error" };
-
-/** Envoy `Grpc::Utility::httpToGrpcStatus`. */
-function httpToGrpcStatus(code: number): number {
-  switch (code) {
-    case 400:
-      return 13;
-    case 401:
-      return 16;
-    case 403:
-      return 7;
-    case 404:
-      return 12;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return 14;
-    default:
-      return 2;
-  }
-}
 
 export class FilterManager {
   private readonly decoders: Entry[];

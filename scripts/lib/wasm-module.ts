@@ -31,7 +31,8 @@ export interface ModuleInfo {
 const KINDS = ["function", "table", "memory", "global", "tag"] as const;
 const VALUE_TYPES: Record<number, ValueType> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64" };
 
-class Reader {
+/** A cursor over a module's bytes: LEB128 integers, names, value types; errors name `label` and the offset. */
+export class WasmReader {
   offset = 0;
   constructor(
     readonly bytes: Uint8Array,
@@ -57,6 +58,19 @@ class Reader {
       shift += 7;
       if (shift > 28) this.fail("LEB128 u32 too long");
     }
+  }
+
+  /** A signed LEB128 i32 (`i32.const` operands). */
+  i32(): number {
+    let result = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = this.byte();
+      result |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    return shift < 32 && b & 0x40 ? result | (~0 << shift) : result;
   }
 
   skipLeb(): void {
@@ -88,7 +102,7 @@ class Reader {
 
 /** Parses the sections of a module; throws with `label` in the message when the binary is malformed. */
 export function readModule(bytes: Uint8Array, label = "module"): ModuleInfo {
-  const reader = new Reader(bytes, label);
+  const reader = new WasmReader(bytes, label);
   const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   for (const expected of magic) {
     if (reader.byte() !== expected) throw new Error(`${label}: not a WebAssembly 1.0 binary`);
