@@ -5,7 +5,10 @@
  * see docs/BENCHMARKING.md) or, with --rate, at a fixed rate (fortio); interleaved rounds, median. Not part of
  * `npm run bench`: it backs the recorder paragraph of BENCHMARKS.md's analysis.
  *
- *   npx tsx bench/recorder-costs.ts [--rate R] [--seconds 6] [--rounds 5]
+ *   npx tsx bench/recorder-costs.ts [--rate R] [--seconds 6] [--rounds 5] [--modules build]
+ *
+ * `--modules DIR` loads the modules from DIR instead of build/ (e.g. a copy holding an earlier l7-metadata.wasm,
+ * to compare builds).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os, { tmpdir } from "node:os";
@@ -40,7 +43,7 @@ const VARIANTS: Array<EnvoyVariant & { what: string }> = [
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rate: { type: "string" }, seconds: { type: "string", default: "6" }, rounds: { type: "string", default: "5" } },
+    options: { rate: { type: "string" }, seconds: { type: "string", default: "6" }, rounds: { type: "string", default: "5" }, modules: { type: "string" } },
   });
   const seconds = Number(values.seconds);
   const tools = provisionTools();
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
   const pin = os.cpus().length >= 2 && which("taskset") !== undefined;
   const cpu = pin ? 0 : undefined;
   const directory = await mkdtemp(path.join(tmpdir(), "as-proxy-recorder-costs-"));
-  const modules = loadModules(root, path.join(root, "build"));
+  const modules = loadModules(root, path.resolve(values.modules ?? path.join(root, "build")));
   const deployment = await deploy(VARIANTS, { envoyBinary: tools.tools.envoy, modules, envoyCpu: pin ? 1 : undefined }, directory, "costs");
   try {
     const pid = deployment.envoy.pid!;

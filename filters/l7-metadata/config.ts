@@ -20,6 +20,8 @@ import { RouteTemplate, compileRouteTemplate } from "./route";
 export const DEFAULT_PREFIX = "l7";
 export const DEFAULT_MAX_VALUE_LENGTH: i32 = 256;
 export const DEFAULT_JWT_PAYLOAD_KEY = "payload";
+/** Dynamic-metadata namespace of Envoy's JWT filter (`payload_in_metadata`). */
+export const JWT_METADATA_NAMESPACE = "envoy.filters.http.jwt_authn";
 export const MAX_FIELDS: i32 = 64;
 
 /** One configured field: what to read, when, and where it goes. */
@@ -35,7 +37,7 @@ export class FieldSpec {
     public readonly kind: ValueKind,
     /** Header name, query parameter, JWT claim or filter-state key, depending on `fact`; else "". */
     public readonly argument: string,
-    /** Property path of a `property` field. */
+    /** Property path of a `property` field; the path a jwtSubject, jwtClaim, abac* or filterState field reads. */
     public readonly path: string[],
     public readonly propertyType: PropertyType,
     public readonly maxLength: i32,
@@ -77,6 +79,13 @@ export class Config {
   needsContentType: bool = false;
   /** `x-envoy-upstream-service-time`: the upstream latency fact's fallback. */
   needsServiceTime: bool = false;
+  /**
+   * Whether the request (response) phase reads its headers with one `get_header_map_pairs` instead of one
+   * `get_header_map_value` per header: when a header fact needs every value of a header, or when two or more
+   * headers are looked up (each host call costs Envoy about as much as serializing a small map).
+   */
+  requestHeadersAsPairs: bool = false;
+  responseHeadersAsPairs: bool = false;
   writeFieldState: bool = true;
   writeDocument: bool = true;
   requestHeaderOutputs: HeaderOutput[] = [];
@@ -334,7 +343,28 @@ function readConfig(reader: Reader, root: JsonValue): Config {
   }
   readMetrics(reader, top.get("metrics"), config);
   readExport(reader, top.get("export"), config);
+  chooseHeaderReads(config);
   return config;
+}
+
+/** Sets `requestHeadersAsPairs` / `responseHeadersAsPairs` from the headers each phase looks up. */
+function chooseHeaderReads(config: Config): void {
+  let requestLookups = (config.needsPath ? 1 : 0) + (config.needsMethod ? 1 : 0) + (config.needsContentType ? 1 : 0);
+  let requestAllValues = false;
+  let needsAuthority = false;
+  for (let i = 0; i < config.requestFields.length; i++) {
+    const fact = unchecked(config.requestFields[i]).fact;
+    if (fact == Fact.Authority || fact == Fact.ServerPort) needsAuthority = true;
+    if (fact == Fact.Scheme || fact == Fact.UserAgent || fact == Fact.RequestId || fact == Fact.RequestHeader) requestAllValues = true;
+  }
+  if (needsAuthority) requestLookups++;
+  config.requestHeadersAsPairs = requestAllValues || requestLookups >= 2;
+  const responseLookups = (config.needsStatus ? 1 : 0) + (config.needsServiceTime ? 1 : 0);
+  let responseAllValues = false;
+  for (let i = 0; i < config.responseFields.length; i++) {
+    if (unchecked(config.responseFields[i]).fact == Fact.ResponseHeader) responseAllValues = true;
+  }
+  config.responseHeadersAsPairs = responseAllValues || responseLookups >= 2;
 }
 
 function readField(reader: Reader, path: string, value: JsonValue, config: Config, position: i32): FieldSpec | null {
@@ -416,6 +446,12 @@ function readField(reader: Reader, path: string, value: JsonValue, config: Confi
   else if (fact == Fact.AbacDecision) argument = "wasm.abac.decision";
   else if (fact == Fact.AbacPolicy) argument = "wasm.abac.policy";
   else if (fact == Fact.AbacRule) argument = "wasm.abac.rule";
+  // The property these facts read, built once here rather than per request.
+  if (fact == Fact.JwtSubject || fact == Fact.JwtClaim) {
+    propertyPath = ["metadata", "filter_metadata", JWT_METADATA_NAMESPACE, config.jwtPayloadKey, argument];
+  } else if (fact == Fact.AbacDecision || fact == Fact.AbacPolicy || fact == Fact.AbacRule || fact == Fact.FilterState) {
+    propertyPath = ["filter_state", argument];
+  }
   if (!reader.failed && !isFieldName(name)) {
     reader.fail(members !== null ? join(path, "name") : path, jsonQuote(name) + " is not a field name (dot-separated [A-Za-z0-9_-] segments, at most 128 characters)");
   }

@@ -11,7 +11,8 @@
 //                      an earlier filter answered gets only create → onLog); their filter-state values; the
 //                      JSON document again; metrics; export.
 // Envoy 1.40 runs the Wasm filter's log handler before the HCM access loggers, so values written in onLog are
-// in the access-log line. Each header or property is read only if a configured fact or tag needs it.
+// in the access-log line. Each header or property is read only if a configured fact or tag needs it, and at most
+// once per callback (reads.ts).
 
 import {
   Action,
@@ -28,14 +29,6 @@ import {
   currentTimeNanos,
   declareProperty,
   getHttpCallResponseHeaders,
-  getPropertyBool,
-  getPropertyDouble,
-  getPropertyDurationNanos,
-  getPropertyInt64,
-  getPropertyList,
-  getPropertyString,
-  getPropertyTimestampNanos,
-  getPropertyUint64,
   httpCall,
   metricName,
   setProperty,
@@ -47,13 +40,31 @@ import { EnqueueResult, ExportQueue, FailureOutcome } from "./exporter";
 import { Fact, Phase, PropertyType, ValueKind, formatSecondsFromNanos, normalizeMethod } from "./facts";
 import { MetricsSettings, OVERFLOW, POLICY_NONE, ROUTE_OTHER, sanitizeTagValue, statusClass } from "./metrics";
 import { Redactor } from "./redact";
+import { HostReads } from "./reads";
 import { matchRoute } from "./route";
 
 /** Prefix of every log line of this filter. */
 export const LOG_PREFIX = "l7-metadata: ";
 
-const JWT_METADATA_NAMESPACE = "envoy.filters.http.jwt_authn";
-const PEER_PRINCIPAL_FILTER_STATE = "io.istio.peer_principal";
+// Fixed property paths, built once (an array literal in a function allocates at every evaluation).
+const PEER_PRINCIPAL_PATH: string[] = ["filter_state", "io.istio.peer_principal"];
+const PEER_URI_SAN_PATH: string[] = ["connection", "uri_san_peer_certificate"];
+const ABAC_POLICY_PATH: string[] = ["filter_state", "wasm.abac.policy"];
+const DESTINATION_PORT_PATH: string[] = ["destination", "port"];
+const DESTINATION_ADDRESS_PATH: string[] = ["destination", "address"];
+const SOURCE_PORT_PATH: string[] = ["source", "port"];
+const SOURCE_ADDRESS_PATH: string[] = ["source", "address"];
+const REQUEST_PROTOCOL_PATH: string[] = ["request", "protocol"];
+const REQUEST_TIME_PATH: string[] = ["request", "time"];
+const REQUEST_DURATION_PATH: string[] = ["request", "duration"];
+const REQUEST_SIZE_PATH: string[] = ["request", "size"];
+const REQUEST_TOTAL_SIZE_PATH: string[] = ["request", "total_size"];
+const RESPONSE_CODE_PATH: string[] = ["response", "code"];
+const RESPONSE_CODE_DETAILS_PATH: string[] = ["response", "code_details"];
+const RESPONSE_GRPC_STATUS_PATH: string[] = ["response", "grpc_status"];
+const RESPONSE_SIZE_PATH: string[] = ["response", "size"];
+const RESPONSE_TOTAL_SIZE_PATH: string[] = ["response", "total_size"];
+const RESPONSE_BACKEND_LATENCY_PATH: string[] = ["response", "backend_latency"];
 
 /** Export counters and the buffer gauge (names relative to `metrics.prefix`, default `l7`). */
 class ExportMetrics {
@@ -142,26 +153,31 @@ export class L7MetadataRoot extends RootContext {
 
   /** Counts a finished request under its tag set (bounded by `maxSeries`). */
   recordRequest(settings: MetricsSettings, route: string, method: string, status: i32, policy: string, durationMs: u64): void {
-    const tags = new Array<TagPair>();
-    if (settings.tagRoute) tags.push(new TagPair("route", route));
-    if (settings.tagMethod) tags.push(new TagPair("method", method));
-    if (settings.tagStatusClass) tags.push(new TagPair("status_class", statusClass(status)));
-    if (settings.tagPolicy) tags.push(new TagPair("policy", policy));
-    const key = metricName("", tags);
+    const statusTag = statusClass(status);
+    // Every tag value is already sanitized (route tags at configure time, methods from a fixed list, the
+    // policy when read), so the values alone identify the series; the tag list and stat names are built only
+    // for a new series.
+    const key = seriesKey(
+      settings.tagRoute ? route : "", settings.tagMethod ? method : "", settings.tagStatusClass ? statusTag : "", settings.tagPolicy ? policy : "",
+    );
     let series: RequestSeries;
     if (this.series.has(key)) {
       series = this.series.get(key);
-    } else if (this.series.size < settings.maxSeries) {
-      series = this.defineSeries(settings, tags);
-      this.series.set(key, series);
     } else {
+      const full = this.series.size >= settings.maxSeries;
       let overflow = this.overflowSeries;
-      if (overflow === null) {
-        for (let i = 0; i < tags.length; i++) tags[i].value = OVERFLOW;
-        overflow = this.defineSeries(settings, tags);
-        this.overflowSeries = overflow;
+      if (full && overflow !== null) {
+        series = overflow;
+      } else {
+        const tags = new Array<TagPair>();
+        if (settings.tagRoute) tags.push(new TagPair("route", full ? OVERFLOW : route));
+        if (settings.tagMethod) tags.push(new TagPair("method", full ? OVERFLOW : method));
+        if (settings.tagStatusClass) tags.push(new TagPair("status_class", full ? OVERFLOW : statusTag));
+        if (settings.tagPolicy) tags.push(new TagPair("policy", full ? OVERFLOW : policy));
+        series = this.defineSeries(settings, tags);
+        if (full) this.overflowSeries = series;
+        else this.series.set(key, series);
       }
-      series = overflow;
     }
     series.requests.increment(1);
     series.duration.record(durationMs);
@@ -254,6 +270,24 @@ export class L7MetadataRoot extends RootContext {
   }
 }
 
+/** `a;b;c;d` in one allocation (`;` is outside the sanitized tag alphabet, so distinct tuples give distinct keys). */
+function seriesKey(a: string, b: string, c: string, d: string): string {
+  const lengthA = <usize>a.length << 1, lengthB = <usize>b.length << 1, lengthC = <usize>c.length << 1, lengthD = <usize>d.length << 1;
+  const key = changetype<string>(__new(lengthA + lengthB + lengthC + lengthD + 6, idof<string>()));
+  let out = changetype<usize>(key);
+  memory.copy(out, changetype<usize>(a), lengthA);
+  out += lengthA;
+  store<u16>(out, 0x3b);
+  memory.copy(out + 2, changetype<usize>(b), lengthB);
+  out += 2 + lengthB;
+  store<u16>(out, 0x3b);
+  memory.copy(out + 2, changetype<usize>(c), lengthC);
+  out += 2 + lengthC;
+  store<u16>(out, 0x3b);
+  memory.copy(out + 2, changetype<usize>(d), lengthD);
+  return key;
+}
+
 function nowMs(): u64 {
   return currentTimeNanos() / 1_000_000;
 }
@@ -319,8 +353,8 @@ export class L7MetadataStream extends HttpContext {
   private methodTag: string = "_OTHER";
   private policyTag: string = POLICY_NONE;
   private startNanos: u64 = 0;
-  /** The header pairs of the phase being collected (request or response), read at most once per phase. */
-  private pairsCache: HeaderPair[] | null = null;
+  /** This callback's header and property reads (each at most once per callback); released before returning. */
+  private readonly reads: HostReads = new HostReads();
   /** `x-envoy-upstream-service-time` (ms, set by Envoy's router), fallback for upstream latency; -1 = none. */
   private upstreamServiceTimeMs: i64 = -1;
 
@@ -336,6 +370,7 @@ export class L7MetadataStream extends HttpContext {
     // Per-field values now, for readers later in the filter chain; the document waits for the response, when
     // it is complete enough to be worth serializing (it is written again in onLog).
     this.publish(Phase.Request, false);
+    this.reads.release();
     return Action.Continue;
   }
 
@@ -343,6 +378,7 @@ export class L7MetadataStream extends HttpContext {
     this.collectResponse();
     this.writeHeaderOutputs(this.config.responseHeaderOutputs, false);
     this.publish(Phase.Response, true);
+    this.reads.release();
     return Action.Continue;
   }
 
@@ -361,10 +397,12 @@ export class L7MetadataStream extends HttpContext {
     const document = this.publish(catchUp ? Phase.Request : Phase.Log, true); // after a catch-up: every field
     const metrics = config.metrics;
     if (metrics !== null) {
-      const duration = getPropertyDurationNanos(["request", "duration"]);
-      const durationMs = duration !== null && duration.value > 0 ? <u64>duration.value / 1_000_000 : 0;
+      const reads = this.reads;
+      const durationNanos = reads.eightBytes(REQUEST_DURATION_PATH) ? <i64>reads.lastEightBytes : 0;
+      const durationMs = durationNanos > 0 ? <u64>durationNanos / 1_000_000 : 0;
       (<L7MetadataRoot>this.root).recordRequest(metrics, this.routeTag, this.methodTag, this.status, this.policyTag, durationMs);
     }
+    this.reads.release();
     if (config.exportSettings !== null) (<L7MetadataRoot>this.root).exportRecord(document !== null ? document : this.document());
   }
 
@@ -372,10 +410,10 @@ export class L7MetadataStream extends HttpContext {
 
   private collectRequest(): void {
     this.sawRequest = true;
-    this.pairsCache = null;
     const config = this.config;
-    const headers = this.requestHeaders;
-    const rawPath = config.needsPath ? headers.get(":path") : null;
+    const reads = this.reads;
+    reads.useHeaders(this.requestHeaders, config.requestHeadersAsPairs);
+    const rawPath = config.needsPath ? reads.firstHeader(":path") : null;
     const path = rawPath !== null ? rawPath : "";
     let pathEnd = path.length;
     const queryStart = path.indexOf("?");
@@ -384,10 +422,10 @@ export class L7MetadataStream extends HttpContext {
     if (queryStart >= 0 && queryStart < pathEnd) pathEnd = queryStart;
     const hasQuery = queryStart >= 0 && (fragmentStart < 0 || queryStart < fragmentStart);
     const query = hasQuery ? path.substring(queryStart + 1, fragmentStart > queryStart ? fragmentStart : path.length) : "";
-    const method = config.needsMethod ? headers.get(":method") : null;
+    const method = config.needsMethod ? reads.firstHeader(":method") : null;
     this.methodTag = method !== null ? normalizeMethod(method) : "_OTHER";
     if (config.needsContentType) {
-      const contentType = headers.get("content-type");
+      const contentType = reads.firstHeader("content-type");
       this.isGrpc = contentType !== null && contentType.startsWith("application/grpc");
     }
     const route = config.needsRoute ? matchRoute(config.routes, path) : null;
@@ -413,22 +451,21 @@ export class L7MetadataStream extends HttpContext {
           value = this.header(field, ":scheme");
           break;
         case Fact.Authority: {
-          const authority = headers.get(":authority");
+          const authority = reads.firstHeader(":authority");
           value = authority !== null ? this.text(field, hostOf(authority)) : null;
           break;
         }
         case Fact.ServerPort: {
-          const authority = headers.get(":authority");
+          const authority = reads.firstHeader(":authority");
           const port = authority !== null ? portOf(authority) : -1;
           if (port >= 0) value = decimalText(port);
           else {
-            const local = getPropertyInt64(["destination", "port"]);
-            if (local !== null) value = decimalText(local.value);
+            value = this.intProperty(DESTINATION_PORT_PATH);
           }
           break;
         }
         case Fact.Protocol: {
-          const protocol = getPropertyString(["request", "protocol"]);
+          const protocol = reads.string(REQUEST_PROTOCOL_PATH);
           if (protocol !== null) value = this.text(field, protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol);
           break;
         }
@@ -439,38 +476,36 @@ export class L7MetadataStream extends HttpContext {
           value = this.header(field, "x-request-id");
           break;
         case Fact.ClientAddress: {
-          const address = getPropertyString(["source", "address"]);
+          const address = reads.string(SOURCE_ADDRESS_PATH);
           value = address !== null ? this.text(field, ipOf(address)) : null;
           break;
         }
         case Fact.ClientPort:
-          value = intProperty(["source", "port"]);
+          value = this.intProperty(SOURCE_PORT_PATH);
           break;
         case Fact.LocalAddress: {
-          const address = getPropertyString(["destination", "address"]);
+          const address = reads.string(DESTINATION_ADDRESS_PATH);
           value = address !== null ? this.text(field, ipOf(address)) : null;
           break;
         }
         case Fact.LocalPort:
-          value = intProperty(["destination", "port"]);
+          value = this.intProperty(DESTINATION_PORT_PATH);
           break;
         case Fact.PeerPrincipal: {
-          let principal = getPropertyString(["filter_state", PEER_PRINCIPAL_FILTER_STATE]);
-          if (principal === null) principal = getPropertyString(["connection", "uri_san_peer_certificate"]);
+          let principal = reads.string(PEER_PRINCIPAL_PATH);
+          if (principal === null) principal = reads.string(PEER_URI_SAN_PATH);
           value = principal !== null ? this.text(field, principal) : null;
           break;
         }
         case Fact.JwtSubject:
         case Fact.JwtClaim:
-          value = this.property(field, [
-            "metadata", "filter_metadata", JWT_METADATA_NAMESPACE, config.jwtPayloadKey, field.argument,
-          ]);
+          value = this.property(field, field.path);
           break;
         case Fact.AbacDecision:
         case Fact.AbacPolicy:
         case Fact.AbacRule:
         case Fact.FilterState: {
-          const state = getPropertyString(["filter_state", field.argument]);
+          const state = reads.string(field.path);
           value = state !== null ? this.text(field, state) : null;
           break;
         }
@@ -485,8 +520,7 @@ export class L7MetadataStream extends HttpContext {
           break;
         }
         case Fact.StartTime: {
-          const time = getPropertyTimestampNanos(["request", "time"]);
-          if (time !== null) value = decimalText(time.value);
+          if (reads.eightBytes(REQUEST_TIME_PATH)) value = decimalText(<i64>reads.lastEightBytes);
           break;
         }
         case Fact.Property:
@@ -498,7 +532,7 @@ export class L7MetadataStream extends HttpContext {
       this.set(field.index, value);
     }
     if (config.needsPolicy) {
-      const policy = getPropertyString(["filter_state", "wasm.abac.policy"]);
+      const policy = reads.string(ABAC_POLICY_PATH);
       this.policyTag = policy !== null && policy.length > 0 ? sanitizeTagValue(policy) : POLICY_NONE;
     }
     if (config.logFields.length > 0) this.startNanos = currentTimeNanos(); // duration fallback
@@ -506,15 +540,15 @@ export class L7MetadataStream extends HttpContext {
 
   private collectResponse(): void {
     this.sawResponse = true;
-    this.pairsCache = null;
     const config = this.config;
-    const headers = this.responseHeaders;
+    const reads = this.reads;
+    reads.useHeaders(this.responseHeaders, config.responseHeadersAsPairs);
     if (config.needsStatus) {
-      const statusText = headers.get(":status");
+      const statusText = reads.firstHeader(":status");
       this.status = statusText !== null ? parseStatus(statusText) : 0;
     }
     if (config.needsServiceTime) {
-      const serviceTime = headers.get("x-envoy-upstream-service-time");
+      const serviceTime = reads.firstHeader("x-envoy-upstream-service-time");
       if (serviceTime !== null) this.upstreamServiceTimeMs = parseMillis(serviceTime);
     }
     const fields = config.responseFields;
@@ -539,10 +573,13 @@ export class L7MetadataStream extends HttpContext {
   }
 
   private collectLog(): void {
+    const reads = this.reads;
     if (this.status == 0 && this.config.needsStatus) {
       // No response headers were seen (reset, or none sent): Envoy's own response code, if any.
-      const code = getPropertyInt64(["response", "code"]);
-      if (code !== null && code.value >= 100 && code.value <= 599) this.status = <i32>code.value;
+      if (reads.eightBytes(RESPONSE_CODE_PATH)) {
+        const code = <i64>reads.lastEightBytes;
+        if (code >= 100 && code <= 599) this.status = <i32>code;
+      }
     }
     const fields = this.config.logFields;
     for (let i = 0; i < fields.length; i++) {
@@ -551,34 +588,32 @@ export class L7MetadataStream extends HttpContext {
       switch (field.fact) {
         case Fact.GrpcStatus:
           // Envoy maps any HTTP status to a gRPC status (a plain 200 reads as 2 UNKNOWN): record it only for gRPC.
-          if (this.isGrpc) value = intProperty(["response", "grpc_status"]);
+          if (this.isGrpc) value = this.intProperty(RESPONSE_GRPC_STATUS_PATH);
           break;
         case Fact.ResponseCodeDetails: {
-          const details = getPropertyString(["response", "code_details"]);
+          const details = reads.string(RESPONSE_CODE_DETAILS_PATH);
           value = details !== null ? this.text(field, details) : null;
           break;
         }
         case Fact.RequestBodySize:
-          value = intProperty(["request", "size"]);
+          value = this.intProperty(REQUEST_SIZE_PATH);
           break;
         case Fact.RequestSize:
-          value = intProperty(["request", "total_size"]);
+          value = this.intProperty(REQUEST_TOTAL_SIZE_PATH);
           break;
         case Fact.ResponseBodySize:
-          value = intProperty(["response", "size"]);
+          value = this.intProperty(RESPONSE_SIZE_PATH);
           break;
         case Fact.ResponseSize:
-          value = intProperty(["response", "total_size"]);
+          value = this.intProperty(RESPONSE_TOTAL_SIZE_PATH);
           break;
         case Fact.Duration: {
-          const duration = getPropertyDurationNanos(["request", "duration"]);
-          if (duration !== null) value = formatSecondsFromNanos(duration.value);
+          if (reads.eightBytes(REQUEST_DURATION_PATH)) value = formatSecondsFromNanos(<i64>reads.lastEightBytes);
           else if (this.startNanos > 0) value = formatSecondsFromNanos(<i64>(currentTimeNanos() - this.startNanos));
           break;
         }
         case Fact.UpstreamLatency: {
-          const latency = getPropertyDurationNanos(["response", "backend_latency"]);
-          if (latency !== null) value = formatSecondsFromNanos(latency.value);
+          if (reads.eightBytes(RESPONSE_BACKEND_LATENCY_PATH)) value = formatSecondsFromNanos(<i64>reads.lastEightBytes);
           else if (this.upstreamServiceTimeMs >= 0) value = formatSecondsFromNanos(this.upstreamServiceTimeMs * 1_000_000);
           break;
         }
@@ -602,20 +637,8 @@ export class L7MetadataStream extends HttpContext {
    * does); redacted when the name is sensitive.
    */
   private header(field: FieldSpec, name: string): string | null {
-    // One pairs read per phase, shared by every header fact of that phase. Names are validated lower-case at
-    // configure time, so exact comparison is enough (and avoids HeaderMap.getAll, whose Unicode lower-casing
-    // pulls ~8 KB of case tables into the module).
-    let pairs = this.pairsCache;
-    if (pairs === null) {
-      pairs = (field.phase == Phase.Response ? this.responseHeaders : this.requestHeaders).pairs();
-      this.pairsCache = pairs;
-    }
-    let joined: string | null = null;
-    for (let i = 0; i < pairs.length; i++) {
-      const pair = unchecked(pairs[i]);
-      if (pair.name != name) continue;
-      joined = joined === null ? pair.value : joined + "," + pair.value;
-    }
+    // One pairs read per callback, shared by every header fact of that phase (HostReads).
+    const joined = this.reads.joinedHeader(name);
     if (joined === null) return null;
     const redactor = this.config.redactor;
     return this.text(field, redactor.isSensitiveHeader(name) ? redactor.redact(joined) : joined);
@@ -623,42 +646,38 @@ export class L7MetadataStream extends HttpContext {
 
   /** A property read with the field's configured type (Envoy encodings: host-behaviour.md §C.2). */
   private property(field: FieldSpec, path: string[]): string | null {
+    const reads = this.reads;
     switch (field.propertyType) {
       case PropertyType.String: {
-        const value = getPropertyString(path);
+        const value = reads.string(path);
         return value !== null ? this.text(field, value) : null;
       }
-      case PropertyType.Int: {
-        const value = getPropertyInt64(path);
-        return value !== null ? decimalText(value.value) : null;
-      }
-      case PropertyType.Uint: {
-        const value = getPropertyUint64(path);
-        return value !== null ? unsignedDecimalText(value.value) : null;
-      }
+      case PropertyType.Int:
+        return this.intProperty(path);
+      case PropertyType.Uint:
+        return reads.eightBytes(path) ? unsignedDecimalText(reads.lastEightBytes) : null;
       case PropertyType.Bool: {
-        const value = getPropertyBool(path);
-        return value !== null ? (value.value ? "true" : "false") : null;
+        const value = reads.bool(path);
+        return value >= 0 ? (value == 1 ? "true" : "false") : null;
       }
-      case PropertyType.Double: {
-        const value = getPropertyDouble(path);
-        return value !== null ? formatDecimal(value.value) : null;
-      }
-      case PropertyType.Duration: {
-        const value = getPropertyDurationNanos(path);
-        return value !== null ? formatSecondsFromNanos(value.value) : null;
-      }
-      case PropertyType.Timestamp: {
-        const value = getPropertyTimestampNanos(path);
-        return value !== null ? decimalText(value.value) : null;
-      }
+      case PropertyType.Double:
+        return reads.eightBytes(path) ? formatDecimal(reinterpret<f64>(reads.lastEightBytes)) : null;
+      case PropertyType.Duration:
+        return reads.eightBytes(path) ? formatSecondsFromNanos(<i64>reads.lastEightBytes) : null;
+      case PropertyType.Timestamp:
+        return reads.eightBytes(path) ? decimalText(<i64>reads.lastEightBytes) : null;
       case PropertyType.List: {
-        const value = getPropertyList(path);
+        const value = reads.list(path);
         return value !== null ? this.text(field, value.join(",")) : null;
       }
       default:
         return null;
     }
+  }
+
+  /** An int64 property in decimal, or null. */
+  private intProperty(path: string[]): string | null {
+    return this.reads.eightBytes(path) ? decimalText(<i64>this.reads.lastEightBytes) : null;
   }
 
   // -- outputs ---------------------------------------------------------------------------------------------
@@ -752,11 +771,6 @@ export class L7MetadataStream extends HttpContext {
     store<u8>(out, 0x7d);
     return document;
   }
-}
-
-function intProperty(path: string[]): string | null {
-  const value = getPropertyInt64(path);
-  return value !== null ? decimalText(value.value) : null;
 }
 
 /** Non-negative integer milliseconds, or -1. */

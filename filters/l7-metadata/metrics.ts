@@ -7,8 +7,6 @@
 // `[A-Za-z0-9_./{}-]` and 64 characters, and after `maxSeries` distinct tag sets every new one is counted under
 // the single overflow series whose tags are all `_overflow`.
 
-import { decimalText } from "../../assembly";
-
 /** Tag value for a path that matched no route template. */
 export const ROUTE_OTHER = "_other";
 /** Tag value used for every tag once `maxSeries` tag sets exist. */
@@ -34,8 +32,10 @@ export class MetricsSettings {
 /** `Nxx` for an HTTP status, `none` when there was no response (status 0). */
 export function statusClass(status: i32): string {
   if (status < 100 || status > 599) return "none";
-  return decimalText(status / 100) + "xx";
+  return unchecked(STATUS_CLASSES[status / 100 - 1]); // a constant: no string built per request
 }
+
+const STATUS_CLASSES: StaticArray<string> = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 /**
  * A tag value reduced to `[A-Za-z0-9_./{}-]` (anything else becomes `_`) and {@link MAX_TAG_LENGTH}
