@@ -9,7 +9,6 @@
  * that may denote the same thing (a host without its port).
  */
 import {
-  HeaderPair,
   asciiLower,
   decimalText,
   decodeUtf8LossyBuffer,
@@ -20,6 +19,11 @@ import {
   getPropertyInt64,
   getPropertyString,
 } from "../../assembly";
+import { MapType, Status } from "../../assembly/abi/enums";
+import { proxy_get_header_map_pairs } from "../../assembly/abi/imports";
+import { RETURN_0, RETURN_1 } from "../../assembly/abi/memory";
+import { validateHeaderMap } from "../../assembly/codec/header-map";
+import { decodeUtf8Lossy } from "../../assembly/codec/text";
 import { normalizePath, PathOptions } from "../../assembly/util/path";
 import { IpAddress, parseIp, parseIpPort } from "../../assembly/util/cidr";
 import { decodeFilterMetadata, MetaKind, MetaValue } from "./metadata";
@@ -41,7 +45,7 @@ export class Reading {
     public state: ReadingState,
     public strict: Array<string[]>,
     public broad: Array<string[]>,
-    /** IP readings only: the addresses behind `strict[i][0]` (for CIDR matching without re-parsing). */
+    /** IP readings only: the addresses, one per view (`ipReading`). */
     public ips: IpAddress[],
     /** Metadata readings only: whether `strict[i]` came from a list value (Istio `[v]` matches only those). */
     public lists: bool[] = NO_LISTS,
@@ -54,6 +58,13 @@ const NO_IPS: IpAddress[] = [];
 const NO_LISTS: bool[] = [];
 const NO_VIEWS: Array<string[]> = [];
 const NO_STRINGS: string[] = [];
+
+/** Envoy `source.address` (read-only here: a literal would allocate a list per read). */
+const SOURCE_ADDRESS = ["source", "address"];
+
+/** The views of an address reading (see `ipReading`): view `i` stands for `ips[i]`. */
+const ONE_IP_VIEW: Array<string[]> = [NO_STRINGS];
+const TWO_IP_VIEWS: Array<string[]> = [NO_STRINGS, NO_STRINGS];
 
 const ABSENT = new Reading(ReadingState.Absent, NO_VIEWS, NO_VIEWS, NO_IPS);
 const UNKNOWN = new Reading(ReadingState.Unknown, NO_VIEWS, NO_VIEWS, NO_IPS);
@@ -72,13 +83,29 @@ function addView(views: Array<string[]>, value: string): void {
   views.push([value]);
 }
 
+/** Whether the UTF-8 bytes `(ptr, length)` decode (lossily) to `name`: byte by byte while `name` is ASCII. */
+function nameIs(ptr: usize, length: usize, name: string): bool {
+  let n = <usize>name.length;
+  for (let i: usize = 0; i < n; i++) {
+    let c = <u32>load<u16>(changetype<usize>(name) + (i << 1));
+    if (c >= 0x80) return decodeUtf8Lossy(ptr, length) == name;
+    // An ASCII character decodes only from the same byte: a difference here is a difference after decoding.
+    if (i >= length || <u32>load<u8>(ptr + i) != c) return false;
+  }
+  return n == length;
+}
+
 @final
 export class RequestAttributes {
-  private headers: HeaderPair[] | null = null;
-  // Readings by attribute key: an index into `readings` (Map<string, i32> is the one Map instantiation the
-  // filter has anyway; another value type would add ~0.6 KB of code).
-  private cache: Map<string, i32> = new Map();
+  /** The request headers as the host serialized them (spec "Serialization"), read once; freed by `release`. */
+  private headerBlock: usize = 0;
+  private headerCount: i32 = 0;
+  // Readings by `AttrRef.slot`; a slot holds this request's reading when its stamp equals `generation`. The
+  // object is reused from request to request (one per root context; callbacks never overlap), so a request
+  // allocates no cache, and a new request invalidates every reading by bumping `generation`.
   private readings: Reading[] = [];
+  private stamps: i32[] = [];
+  private generation: i32 = 0;
   private jwtLoaded: bool = false;
   private jwt: MetaValue | null = null;
   private metadataBytes: ArrayBuffer | null = null;
@@ -92,21 +119,55 @@ export class RequestAttributes {
 
   constructor(public settings: AbacSettings) {}
 
-  /** Injects the request headers (the filter reads them once in onRequestHeaders). */
-  setHeaders(pairs: HeaderPair[]): void {
-    this.headers = pairs;
+  /**
+   * Starts a request: forgets the previous request's readings and reads the request headers (one
+   * `proxy_get_header_map_pairs`; only the values a rule consults are decoded, in `headerValues`). Call
+   * `release` before the callback returns.
+   */
+  begin(): void {
+    if (++this.generation == i32.MAX_VALUE) {
+      // Every stamp is older than any generation from now on once the cache starts empty.
+      this.generation = 1;
+      this.stamps = [];
+      this.readings = [];
+    }
+    this.jwtLoaded = false;
+    this.jwt = null;
+    this.metadataBytes = null;
+    this.metadataLoaded = false;
+    this.usedUnavailable = false;
+    this.usedUnusablePath = false;
+    this.rawPath = null;
+    this.release();
+    if (proxy_get_header_map_pairs(<u32>MapType.HttpRequestHeaders, RETURN_0, RETURN_1) != Status.Ok) return;
+    let block = load<usize>(RETURN_0);
+    this.headerBlock = block;
+    // A malformed map reads as no headers (as the SDK's `pairs()` does).
+    this.headerCount = max(validateHeaderMap(block, load<usize>(RETURN_1)), 0);
+  }
+
+  /** Frees the header block (allocated by the host through the module's allocator, never collected). */
+  release(): void {
+    if (this.headerBlock != 0) heap.free(this.headerBlock);
+    this.headerBlock = 0;
+    this.headerCount = 0;
   }
 
   reading(attr: AttrRef): Reading {
-    let key = attr.key;
-    if (this.cache.has(key)) return unchecked(this.readings[this.cache.get(key)]);
+    let slot = attr.slot;
+    let stamps = this.stamps;
+    while (stamps.length <= slot) {
+      stamps.push(0);
+      this.readings.push(ABSENT);
+    }
+    if (unchecked(stamps[slot]) == this.generation) return unchecked(this.readings[slot]);
     let r = this.compute(attr);
     if (r.state == ReadingState.Unknown) {
       if (attr.id == AttrId.Path) this.usedUnusablePath = true;
       else this.usedUnavailable = true;
     }
-    this.cache.set(key, this.readings.length);
-    this.readings.push(r);
+    unchecked((stamps[slot] = this.generation));
+    unchecked((this.readings[slot] = r));
     return r;
   }
 
@@ -167,14 +228,18 @@ export class RequestAttributes {
   // Headers
   // -------------------------------------------------------------------------------------------------------------
 
-  /** Every value of header `name` (lower-case), in order. */
+  /** Every value of header `name` (lower-case), in order (invalid UTF-8 → U+FFFD, as the SDK's `pairs()`). */
   headerValues(name: string): string[] {
     let out = new Array<string>();
-    let pairs = this.headers;
-    if (pairs === null) return out;
-    for (let i = 0, n = pairs.length; i < n; i++) {
-      let p = unchecked(pairs[i]);
-      if (p.name == name) out.push(p.value);
+    let count = this.headerCount;
+    let lengths = this.headerBlock + 4;
+    let data = lengths + (<usize>count << 3);
+    for (let i = 0; i < count; i++) {
+      let nameLength = <usize>load<u32>(lengths);
+      let valueLength = <usize>load<u32>(lengths + 4);
+      lengths += 8;
+      if (nameIs(data, nameLength, name)) out.push(decodeUtf8Lossy(data + nameLength + 1, valueLength));
+      data += nameLength + valueLength + 2;
     }
     return out;
   }
@@ -214,10 +279,11 @@ export class RequestAttributes {
       let host = lower.substring(0, portAt);
       let port = lower.substring(portAt);
       let noDot = host.endsWith(".") ? host.substring(0, host.length - 1) : host;
+      let noDotPort = noDot === host ? lower : noDot + port;
       addView(strict, lower);
-      addView(strict, noDot + port);
+      addView(strict, noDotPort);
       addView(broad, lower);
-      addView(broad, noDot + port);
+      addView(broad, noDotPort);
       addView(broad, host);
       addView(broad, noDot);
     }
@@ -233,13 +299,15 @@ export class RequestAttributes {
     let s = this.settings;
     let end = queryOrFragmentStart(raw);
     if (s.escapedSlashes == EscapedSlashes.Reject && hasEscapedSlash(raw, end)) return UNKNOWN;
+    let received = raw.substring(0, end);
+    // The common case, without the normalizer's allocations: every view below equals the path as received.
+    if (isPlainPath(received) && raw.indexOf("\u0000", end) < 0) return single(received);
     let options = new PathOptions(s.escapedSlashes == EscapedSlashes.Decode, true, s.backslashToSlash, s.mergeSlashes);
     let normalized = normalizePath(raw, options).path;
     if (normalized === null) return UNKNOWN;
     let views = new Array<string[]>();
     addView(views, normalized);
     // What Envoy RBAC's url_path matches: the path as received, without query and fragment.
-    let received = raw.substring(0, end);
     addView(views, received);
     // Backends that merge slashes before resolving dot segments (`/a//../b` → `/b`, not `/a/b`).
     if (received.indexOf("//") >= 0) {
@@ -311,7 +379,7 @@ export class RequestAttributes {
     let s = this.settings;
     let text: string | null =
       s.sourceIpSource == SourceIpSource.SourceAddress
-        ? getPropertyString(["source", "address"])
+        ? getPropertyString(SOURCE_ADDRESS)
         : getPropertyString(["filter_state", s.sourceIpFilterStateKey]);
     return text === null ? UNKNOWN : ipReading(addressIp(text));
   }
@@ -334,7 +402,7 @@ export class RequestAttributes {
         if (ip !== null) return ipReading(ip);
       }
     }
-    let addr = getPropertyString(["source", "address"]);
+    let addr = getPropertyString(SOURCE_ADDRESS);
     return addr === null ? UNKNOWN : ipReading(addressIp(addr));
   }
 
@@ -486,18 +554,16 @@ export function addressIp(text: string): IpAddress | null {
   return bare.value;
 }
 
-/** An address reading: its text, plus (for an IPv4-mapped IPv6 address) the IPv4 form as a second view. */
+/**
+ * An address reading: the address, plus (for an IPv4-mapped IPv6 address) the IPv4 form as a second view. Only
+ * the CIDR matcher reads addresses (every `*ipBlocks` / `*.ip` constraint is `MatcherKind.Ip`), and it reads
+ * `ips`, so the views are shared empty placeholders, one per address: no text form is built per request.
+ */
 function ipReading(address: IpAddress | null): Reading {
   if (address === null) return UNKNOWN;
   let ip: IpAddress = address;
-  let views: Array<string[]> = [[ip.toString()]];
-  let ips: IpAddress[] = [ip];
-  if (ip.isIpv4Mapped()) {
-    let v4 = ip.unmapped();
-    views.push([v4.toString()]);
-    ips.push(v4);
-  }
-  return new Reading(ReadingState.Present, views, views, ips);
+  if (!ip.isIpv4Mapped()) return new Reading(ReadingState.Present, ONE_IP_VIEW, ONE_IP_VIEW, [ip]);
+  return new Reading(ReadingState.Present, TWO_IP_VIEWS, TWO_IP_VIEWS, [ip, ip.unmapped()]);
 }
 
 /** Offset where a `:port` suffix starts in a lower-cased authority, or its length. */
@@ -509,6 +575,25 @@ function portStart(a: string): i32 {
   // IPv6 literal: the colon must follow ']'; a bare IPv6 address has no port.
   if (a.startsWith("[")) return i > 0 && a.charCodeAt(i - 1) == 0x5d ? i : n;
   return a.indexOf(":") == i ? i : n;
+}
+
+/** Bit `c` (of 128): `c` is one of `A-Z a-z 0-9 - . _ ~ /`, which no normalization changes. */
+const PLAIN_LOW: u64 = 0x03ff_e000_0000_0000; // - . / 0-9
+const PLAIN_HIGH: u64 = 0x47ff_fffe_87ff_fffe; // A-Z _ a-z ~
+
+/**
+ * A path that every normalization leaves as it is: starts with `/`, only `PLAIN_*` characters, no `//`, and no
+ * segment starting with `.` (so no dot segment, no `%`, `\`, `;` or character the normalizer escapes).
+ */
+function isPlainPath(path: string): bool {
+  let previous: u32 = 0;
+  for (let i = 0, n = path.length; i < n; i++) {
+    let c = <u32>load<u16>(changetype<usize>(path) + (<usize>i << 1));
+    if (c >= 0x80 || (((c < 64 ? PLAIN_LOW : PLAIN_HIGH) >> (c & 63)) & 1) == 0) return false;
+    if ((c == 0x2f || c == 0x2e) && previous == 0x2f) return false;
+    previous = c;
+  }
+  return path.startsWith("/");
 }
 
 function queryOrFragmentStart(raw: string): i32 {

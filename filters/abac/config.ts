@@ -19,6 +19,7 @@ import {
   DenyResponse,
   Field,
   MatcherKind,
+  NO_HEADERS,
   NO_PATH,
   OperationSpec,
   PolicyAction,
@@ -30,7 +31,7 @@ import {
   Value,
 } from "./model";
 import { AbacSettings, EscapedSlashes, IdentitySource, RemoteIpSource, SourceIpSource } from "./settings";
-import { asciiLower, decimalText, splitAt } from "../../assembly";
+import { HeaderPair, asciiLower, decimalText, splitAt } from "../../assembly";
 
 export const DEFAULT_DENY_STATUS: i32 = 403;
 export const DEFAULT_DENY_BODY = "RBAC: access denied";
@@ -42,7 +43,7 @@ const MAX_BODY_LENGTH: i32 = 65536;
 export class AbacConfig {
   settings: AbacSettings = new AbacSettings();
   policies: PolicyInfo[] = [];
-  denyResponse: DenyResponse = new DenyResponse(DEFAULT_DENY_STATUS, DEFAULT_DENY_BODY, NO_PATH, NO_PATH);
+  denyResponse: DenyResponse = new DenyResponse(DEFAULT_DENY_STATUS, DEFAULT_DENY_BODY, NO_HEADERS);
   denyEnforced: RuleGroup = new RuleGroup();
   allowEnforced: RuleGroup = new RuleGroup();
   audit: RuleGroup = new RuleGroup();
@@ -267,9 +268,7 @@ function parseSettings(d: Diag, root: JsonObject, s: AbacSettings): void {
     if (o !== null) {
       checkKeys(d, "identity", o, ["source", "filterStateKey"]);
       let i = enumString(d, "identity", o, "source", ["auto", "tls", "filterState"]);
-      if (i == 0) s.identitySource = IdentitySource.Auto;
-      else if (i == 1) s.identitySource = IdentitySource.Tls;
-      else if (i == 2) s.identitySource = IdentitySource.FilterState;
+      if (i >= 0) s.identitySource = <IdentitySource>i; // the names are listed in enum order
       let key = optionalString(d, "identity", o, "filterStateKey");
       if (key !== null && nonEmptyKey(d, "identity.filterStateKey", key)) s.peerPrincipalFilterStateKey = key;
     }
@@ -280,8 +279,7 @@ function parseSettings(d: Diag, root: JsonObject, s: AbacSettings): void {
     if (o !== null) {
       checkKeys(d, "sourceIp", o, ["source", "filterStateKey"]);
       let i = enumString(d, "sourceIp", o, "source", ["filterState", "sourceAddress"]);
-      if (i == 0) s.sourceIpSource = SourceIpSource.FilterState;
-      else if (i == 1) s.sourceIpSource = SourceIpSource.SourceAddress;
+      if (i >= 0) s.sourceIpSource = <SourceIpSource>i;
       let key = optionalString(d, "sourceIp", o, "filterStateKey");
       if (key !== null && nonEmptyKey(d, "sourceIp.filterStateKey", key)) s.sourceIpFilterStateKey = key;
     }
@@ -292,8 +290,7 @@ function parseSettings(d: Diag, root: JsonObject, s: AbacSettings): void {
     if (o !== null) {
       checkKeys(d, "remoteIp", o, ["source", "xffNumTrustedHops"]);
       let i = enumString(d, "remoteIp", o, "source", ["sourceAddress", "xff"]);
-      if (i == 0) s.remoteIpSource = RemoteIpSource.SourceAddress;
-      else if (i == 1) s.remoteIpSource = RemoteIpSource.Xff;
+      if (i >= 0) s.remoteIpSource = <RemoteIpSource>i;
       s.xffNumTrustedHops = optionalInt(d, "remoteIp", o, "xffNumTrustedHops", 0, 16, 0);
     }
   }
@@ -303,9 +300,7 @@ function parseSettings(d: Diag, root: JsonObject, s: AbacSettings): void {
     if (o !== null) {
       checkKeys(d, "paths", o, ["escapedSlashes", "mergeSlashes", "backslashToSlash"]);
       let i = enumString(d, "paths", o, "escapedSlashes", ["reject", "decode", "keep"]);
-      if (i == 0) s.escapedSlashes = EscapedSlashes.Reject;
-      else if (i == 1) s.escapedSlashes = EscapedSlashes.Decode;
-      else if (i == 2) s.escapedSlashes = EscapedSlashes.Keep;
+      if (i >= 0) s.escapedSlashes = <EscapedSlashes>i;
       s.mergeSlashes = optionalBool(d, "paths", o, "mergeSlashes", true);
       s.backslashToSlash = optionalBool(d, "paths", o, "backslashToSlash", true);
     }
@@ -351,8 +346,7 @@ function parseDenyResponse(d: Diag, path: string, v: JsonValue): DenyResponse | 
   if (body !== null && body.length > MAX_BODY_LENGTH) {
     d.error(join(path, "body"), "longer than " + decimalText(MAX_BODY_LENGTH) + " characters");
   }
-  let names = new Array<string>();
-  let values = new Array<string>();
+  let headers = new Array<HeaderPair>();
   let h = o.get("headers");
   if (h !== null) {
     let ho = expectObject(d, join(path, "headers"), h);
@@ -381,13 +375,12 @@ function parseDenyResponse(d: Diag, path: string, v: JsonValue): DenyResponse | 
           d.error(hp, "must not contain CR, LF or NUL");
           continue;
         }
-        names.push(lower);
-        values.push(text);
+        headers.push(new HeaderPair(lower, text));
       }
     }
   }
   if (d.errors.length > before) return null;
-  return new DenyResponse(status, body !== null ? body : DEFAULT_DENY_BODY, names, values);
+  return new DenyResponse(status, body !== null ? body : DEFAULT_DENY_BODY, headers);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

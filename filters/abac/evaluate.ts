@@ -20,7 +20,7 @@ import {
   templateCaptureNames,
   templateCaptureValues,
 } from "./match";
-import { AttrId, AttrRef, CompiledRule, Field, MatcherKind, OperationSpec, Relation, RuleGroup, Value, sortInts } from "./model";
+import { AttrId, AttrRef, CompiledRule, Field, MatcherKind, OperationSpec, Relation, RuleGroup, Value, ipKey, sortInts } from "./model";
 
 export enum Side {
   Allow = 0,
@@ -35,18 +35,22 @@ const METHOD = AttrRef.simple(AttrId.Method);
 // Candidate lookup
 // -------------------------------------------------------------------------------------------------------------
 
+/** The stamp of the group being evaluated (`RuleGroup.stamp`). */
 let stampCounter: i32 = 0;
+/** The attribute whose addresses were last looked up in the IP-block index in this evaluation, or 0. */
+let ipLookedUp: AttrId = 0;
 const candidates = new Array<i32>();
 
 /** The first rule of `group` (in RBAC policy-id order) that matches, or null. */
 export function firstMatch(attrs: RequestAttributes, group: RuleGroup, side: Side): CompiledRule | null {
   let rules = group.rules;
   if (rules.length == 0) return null;
-  stampCounter++;
+  stampCounter = ++group.stamp;
   if (stampCounter == i32.MAX_VALUE) {
-    stampCounter = 1;
+    stampCounter = group.stamp = 1;
     group.stamps.fill(0);
   }
+  ipLookedUp = 0;
   candidates.length = 0;
   let stamps = group.stamps;
   let fullScan = group.pathIndexed && attrs.reading(PATH).state == ReadingState.Unknown;
@@ -54,43 +58,80 @@ export function firstMatch(attrs: RequestAttributes, group: RuleGroup, side: Sid
     for (let i = 0, n = rules.length; i < n; i++) candidates.push(i);
   } else {
     addList(stamps, group.always);
-    if (group.exactPath.size > 0 || group.prefixPath.size > 0) {
-      let r = attrs.reading(PATH);
-      if (r.state == ReadingState.Present) {
-        for (let v = 0, n = r.broad.length; v < n; v++) {
-          let path = unchecked(unchecked(r.broad[v])[0]);
-          if (group.exactPath.has(path)) addChain(stamps, group, group.exactPath.get(path));
-          lookupPrefixes(stamps, group, group.prefixPath, group.prefixPathLengths, path);
-        }
-      }
-    }
-    if (group.exactHost.size > 0 || group.prefixHost.size > 0 || group.suffixHost.size > 0) {
-      let r = attrs.reading(HOST);
-      if (r.state == ReadingState.Present) {
-        for (let v = 0, n = r.broad.length; v < n; v++) {
-          let host = unchecked(unchecked(r.broad[v])[0]);
-          if (group.exactHost.has(host)) addChain(stamps, group, group.exactHost.get(host));
-          lookupPrefixes(stamps, group, group.prefixHost, group.prefixHostLengths, host);
-          lookupSuffixes(stamps, group, group.suffixHost, group.suffixHostLengths, host);
-        }
-      }
-    }
-    if (group.exactMethod.size > 0) {
-      let r = attrs.reading(METHOD);
-      if (r.state == ReadingState.Present) {
-        for (let v = 0, n = r.broad.length; v < n; v++) {
-          let method = unchecked(unchecked(r.broad[v])[0]);
-          if (group.exactMethod.has(method)) addChain(stamps, group, group.exactMethod.get(method));
-        }
-      }
-    }
-    if (candidates.length > 1) sortInts(candidates, compareRank);
+    lookupViews(attrs, group, PATH, group.exactPath, group.prefixPath, group.prefixPathLengths, NO_KEYS, NO_LENGTHS);
+    lookupViews(attrs, group, HOST, group.exactHost, group.prefixHost, group.prefixHostLengths, group.suffixHost, group.suffixHostLengths);
+    lookupViews(attrs, group, METHOD, group.exactMethod, NO_KEYS, NO_LENGTHS, NO_KEYS, NO_LENGTHS);
+    // Often in order already (`always` is sorted and comes first; one lookup adds an ascending chain).
+    if (!isAscending(candidates)) sortInts(candidates, compareRank);
   }
   for (let i = 0, n = candidates.length; i < n; i++) {
-    let rule = unchecked(rules[unchecked(candidates[i])]);
+    let rank = unchecked(candidates[i]);
+    let rule = unchecked(rules[rank]);
+    if (rule.ipAttr != 0 && !ipBlocksMayHold(attrs, group, <AttrId>rule.ipAttr, rank)) continue;
     if (ruleMatches(attrs, rule, side)) return rule;
   }
   return null;
+}
+
+/**
+ * False when IP-indexed rule `rank` fails at its first field: the attribute was read and none of the rule's
+ * ranges holds an address of it (an attribute that could not be read leaves the decision to `ruleMatches`).
+ */
+function ipBlocksMayHold(attrs: RequestAttributes, group: RuleGroup, attr: AttrId, rank: i32): bool {
+  let r = attrs.reading(AttrRef.simple(attr));
+  if (r.state != ReadingState.Present) return true;
+  // Candidates are collected by now, so `stamps` can mark the rules listing an address: -stamp.
+  let stamps = group.stamps;
+  // Marks are idempotent: looking up again (rules on both attributes, interleaved) only repeats work.
+  if (ipLookedUp != attr) {
+    ipLookedUp = attr;
+    for (let i = 0, n = r.ips.length; i < n; i++) {
+      let key = ipKey(attr, unchecked(r.ips[i]));
+      if (!group.ipKeys.has(key)) continue;
+      let cells = group.chainCells;
+      for (let c = group.ipKeys.get(key); c >= 0; c = unchecked(cells[2 * c + 1])) {
+        unchecked((stamps[unchecked(cells[2 * c])] = -stampCounter));
+      }
+    }
+  }
+  return unchecked(stamps[rank]) == -stampCounter;
+}
+
+function isAscending(values: i32[]): bool {
+  for (let i = 1, n = values.length; i < n; i++) {
+    if (unchecked(values[i - 1]) > unchecked(values[i])) return false;
+  }
+  return true;
+}
+
+/** No keys / key lengths: the tables an attribute is not indexed by (`lookupViews`). */
+const NO_KEYS: Map<string, i32> = new Map();
+const NO_LENGTHS: i32[] = [];
+
+/**
+ * Adds the rules indexed under some broad reading of `attr`: exact keys, prefixes, suffixes. Reads the
+ * attribute only when the group indexes it.
+ */
+function lookupViews(
+  attrs: RequestAttributes,
+  group: RuleGroup,
+  attr: AttrRef,
+  exact: Map<string, i32>,
+  prefix: Map<string, i32>,
+  prefixLengths: i32[],
+  suffix: Map<string, i32>,
+  suffixLengths: i32[],
+): void {
+  if (exact.size == 0 && prefix.size == 0 && suffix.size == 0) return;
+  let r = attrs.reading(attr);
+  if (r.state != ReadingState.Present) return;
+  let stamps = group.stamps;
+  for (let v = 0, n = r.broad.length; v < n; v++) {
+    let text = unchecked(unchecked(r.broad[v])[0]);
+    if (exact.has(text)) addChain(stamps, group, exact.get(text));
+    lookupPrefixes(stamps, group, prefix, prefixLengths, text);
+    lookupSuffixes(stamps, group, suffix, suffixLengths, text);
+  }
 }
 
 function compareRank(a: i32, b: i32): i32 {
@@ -143,6 +184,8 @@ function lookupSuffixes(stamps: Int32Array, group: RuleGroup, map: Map<string, i
 let bindings = new Array<string[]>();
 /** The binding of a path reading without captures (shared: bindings are only read). */
 const NO_CAPTURES: string[] = [];
+/** The bindings of an operation without captures (shared, never modified: `computeBindings` makes a new list). */
+const NO_BINDINGS: Array<string[]> = [NO_CAPTURES];
 
 export function ruleMatches(attrs: RequestAttributes, rule: CompiledRule, side: Side): bool {
   if (rule.never) return false;
@@ -156,14 +199,14 @@ export function ruleMatches(attrs: RequestAttributes, rule: CompiledRule, side: 
   }
   let to = rule.to;
   if (to === null) {
-    bindings = [NO_CAPTURES];
+    bindings = NO_BINDINGS;
     return whenHolds(attrs, rule, side);
   }
   for (let i = 0, n = to.length; i < n; i++) {
     let op = unchecked(to[i]);
     if (!operationHolds(attrs, op, side)) continue;
     if (rule.relations.length > 0) computeBindings(attrs, op);
-    else bindings = [NO_CAPTURES];
+    else bindings = NO_BINDINGS;
     if (whenHolds(attrs, rule, side)) return true;
   }
   return false;

@@ -9,7 +9,6 @@
 import {
   Action,
   Counter,
-  HeaderPair,
   HttpContext,
   Log,
   RootContext,
@@ -17,15 +16,15 @@ import {
   decimalText,
   encodeUtf8,
   metricName,
-  requestHeaders,
   sendLocalResponse,
   setPropertyString,
 } from "../../assembly";
+import { proxy_increment_metric } from "../../assembly/abi/imports";
 import { JSON_ASCII_ONLY, jsonQuote } from "../../assembly/util/json";
 import { RequestAttributes } from "./attributes";
 import { AbacConfig, parseConfig } from "./config";
 import { Side, firstMatch } from "./evaluate";
-import { CompiledRule, DenyResponse, PolicyAction, PolicyInfo } from "./model";
+import { CompiledRule, DenyResponse, NO_HEADERS, PolicyAction, PolicyInfo, PolicyStat } from "./model";
 
 /** Filter-state keys (Envoy stores them as `wasm.<key>`; access logs read `%FILTER_STATE(wasm.abac.decision:PLAIN)%`). */
 export const FS_DECISION = "abac.decision";
@@ -67,6 +66,8 @@ export class AbacRoot extends RootContext {
   pathUnusable: Counter = new Counter(0);
   /** Warn once per VM when an attribute that must exist could not be read. */
   warnedUnavailable: bool = false;
+  /** The request being decided (reused: a request allocates no attribute cache). Set with `config`. */
+  attrs: RequestAttributes | null = null;
 
   onConfigure(pluginConfigurationSize: usize): bool {
     let result = parseConfig(this.getPluginConfiguration());
@@ -80,6 +81,7 @@ export class AbacRoot extends RootContext {
     }
     for (let i = 0, n = result.warnings.length; i < n; i++) Log.warn("abac: " + unchecked(result.warnings[i]));
     this.config = config;
+    this.attrs = new RequestAttributes(config.settings);
     this.allowed = Counter.define(STAT_ALLOWED);
     this.denied = Counter.define(STAT_DENIED);
     this.audited = Counter.define(STAT_AUDITED);
@@ -100,30 +102,28 @@ export class AbacRoot extends RootContext {
   }
 }
 
-/** Per-policy counters are defined on first use (one define hostcall each, then cached in the PolicyInfo). */
-function policyCounter(policy: PolicyInfo, which: i32): Counter {
-  let id: u32;
-  let base: string;
-  if (which == 0) {
-    id = policy.allowedCounter;
-    base = STAT_POLICY_ALLOWED;
-  } else if (which == 1) {
-    id = policy.deniedCounter;
-    base = STAT_POLICY_DENIED;
-  } else if (which == 2) {
-    id = policy.shadowDeniedCounter;
-    base = STAT_POLICY_SHADOW_DENIED;
-  } else {
-    id = policy.auditedCounter;
-    base = STAT_POLICY_AUDITED;
+/** Per-policy counter names, by `PolicyStat`. */
+const POLICY_STAT_NAMES = [STAT_POLICY_ALLOWED, STAT_POLICY_DENIED, STAT_POLICY_SHADOW_DENIED, STAT_POLICY_AUDITED];
+
+/** Increments a per-policy counter, defining it on first use (one define hostcall, then cached in the PolicyInfo). */
+function countPolicy(policy: PolicyInfo, stat: PolicyStat): void {
+  let ids = policy.counterIds;
+  let id = unchecked(ids[stat]);
+  if (id == 0) {
+    let name = metricName(unchecked(POLICY_STAT_NAMES[stat]), [new TagPair("policy", policy.name)]);
+    id = <i32>Counter.define(name).id;
+    unchecked((ids[stat] = id));
   }
-  if (id != 0) return new Counter(id);
-  let c = Counter.define(metricName(base, [new TagPair("policy", policy.name)]));
-  if (which == 0) policy.allowedCounter = c.id;
-  else if (which == 1) policy.deniedCounter = c.id;
-  else if (which == 2) policy.shadowDeniedCounter = c.id;
-  else policy.auditedCounter = c.id;
-  return c;
+  proxy_increment_metric(<u32>id, 1);
+}
+
+/** The one-segment property path `setFilterState` writes through (reused: a write allocates no path list). */
+const FILTER_STATE_PATH = [""];
+
+/** Writes filter state `wasm.<key>` (see the FS_* keys). */
+function setFilterState(key: string, value: string): void {
+  unchecked((FILTER_STATE_PATH[0] = key));
+  setPropertyString(FILTER_STATE_PATH, value);
 }
 
 function logValue(s: string | null): string {
@@ -145,8 +145,8 @@ export class AbacHttp extends HttpContext {
       this.deny(null, null, root);
       return Action.Pause;
     }
-    let attrs = new RequestAttributes(config.settings);
-    attrs.setHeaders(requestHeaders.pairs());
+    let attrs = changetype<RequestAttributes>(root.attrs); // set with `config`
+    attrs.begin();
 
     // 1. Enforced DENY policies: any match denies.
     let denyRule = firstMatch(attrs, config.denyEnforced, Side.Deny);
@@ -161,9 +161,9 @@ export class AbacHttp extends HttpContext {
     if (config.audit.rules.length > 0) {
       let auditRule = firstMatch(attrs, config.audit, Side.Deny);
       if (auditRule !== null) {
-        setPropertyString([FS_AUDIT_POLICY], auditRule.policy.name);
+        setFilterState(FS_AUDIT_POLICY, auditRule.policy.name);
         root.audited.increment();
-        policyCounter(auditRule.policy, 3).increment();
+        countPolicy(auditRule.policy, PolicyStat.Audited);
       }
     }
     // 4. Dry-run: the decision if every dry-run policy were enforced too.
@@ -182,16 +182,18 @@ export class AbacHttp extends HttpContext {
     }
 
     if (allowed) {
-      setPropertyString([FS_DECISION], "allow");
+      setFilterState(FS_DECISION, "allow");
       root.allowed.increment();
       if (allowRule !== null) {
-        setPropertyString([FS_POLICY], allowRule.policy.name);
-        setPropertyString([FS_RULE], decimalText(allowRule.index));
-        policyCounter(allowRule.policy, 0).increment();
+        setFilterState(FS_POLICY, allowRule.policy.name);
+        setFilterState(FS_RULE, decimalText(allowRule.index));
+        countPolicy(allowRule.policy, PolicyStat.Allowed);
       }
+      attrs.release();
       return Action.Continue;
     }
     this.deny(denyRule, attrs, root);
+    attrs.release();
     return Action.Pause;
   }
 
@@ -208,13 +210,13 @@ export class AbacHttp extends HttpContext {
         policy = allowRule.policy;
       }
     }
-    setPropertyString([FS_SHADOW_DECISION], denied ? "deny" : "allow");
-    if (policy !== null) setPropertyString([FS_SHADOW_POLICY], policy.name);
+    setFilterState(FS_SHADOW_DECISION, denied ? "deny" : "allow");
+    if (policy !== null) setFilterState(FS_SHADOW_POLICY, policy.name);
     if (denied) {
       root.shadowDenied.increment();
       // Set above whenever `denied` is: the matching DENY rule's policy, or `none`.
       let p = policy !== null ? policy : root.nonePolicy;
-      if (p.dryRun || p === root.nonePolicy) policyCounter(p, 2).increment();
+      if (p.dryRun || p === root.nonePolicy) countPolicy(p, PolicyStat.ShadowDenied);
       if (p.dryRun) Log.info("abac: shadow-denied (dry-run) policy=" + p.name + " path=" + logValue(attrs.rawPath));
     } else {
       root.shadowAllowed.increment();
@@ -225,11 +227,11 @@ export class AbacHttp extends HttpContext {
     let config = root.config;
     let policy = rule !== null ? rule.policy : root.nonePolicy;
     let id = rule !== null ? rule.id : "none";
-    setPropertyString([FS_DECISION], "deny");
-    setPropertyString([FS_POLICY], policy.name);
-    if (rule !== null) setPropertyString([FS_RULE], decimalText(rule.index));
+    setFilterState(FS_DECISION, "deny");
+    setFilterState(FS_POLICY, policy.name);
+    if (rule !== null) setFilterState(FS_RULE, decimalText(rule.index));
     root.denied.increment();
-    policyCounter(policy, 1).increment();
+    countPolicy(policy, PolicyStat.Denied);
 
     if (attrs !== null) {
       let method = attrs.headerValues(":method");
@@ -248,13 +250,11 @@ export class AbacHttp extends HttpContext {
     if (response === null && config !== null) response = config.denyResponse;
     let status: u32 = 403;
     let body = "RBAC: access denied";
-    let headers = new Array<HeaderPair>();
+    let headers = NO_HEADERS;
     if (response !== null) {
       status = <u32>response.status;
       body = response.body;
-      for (let i = 0, n = response.headerNames.length; i < n; i++) {
-        headers.push(new HeaderPair(unchecked(response.headerNames[i]), unchecked(response.headerValues[i])));
-      }
+      headers = response.headers;
     }
     sendLocalResponse(status, DETAILS_PREFIX + id + "]", encodeUtf8(body), headers);
   }

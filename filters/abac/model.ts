@@ -3,8 +3,8 @@
  * request reads. Policies become rules with typed constraints (`Field`), and each action group gets lookup tables
  * (`RuleGroup`) so finding the rules that can match a request does not scan every rule.
  */
-import { decimalText } from "../../assembly";
-import { Cidr } from "../../assembly/util/cidr";
+import { HeaderPair, decimalText } from "../../assembly";
+import { Cidr, IpAddress, IpFamily } from "../../assembly/util/cidr";
 import { Pattern, PatternKind, RequestPrincipalPattern, Template } from "./match";
 
 /** The request attributes a policy can read. */
@@ -36,14 +36,20 @@ export enum AttrId {
 const SIMPLE_REFS = new Array<AttrRef>();
 
 /**
- * A shared empty list of strings: the path of an attribute without one, the headers of the default deny response
- * (both immutable). Each `[]` literal would be a static buffer of its own in the module.
+ * A shared empty list of strings: the path of an attribute without one (immutable). Each `[]` literal would be a
+ * static buffer of its own in the module.
  */
 export const NO_PATH: string[] = [];
 
-/** One attribute of one request, e.g. header `x-tenant`; `key` identifies it in the per-request cache. */
+/** Attribute key → slot: one slot per distinct attribute the configurations name (grows only at configure time). */
+const SLOTS: Map<string, i32> = new Map();
+
+/** One attribute of one request, e.g. header `x-tenant`; `key` identifies it, `slot` is its per-request cache cell. */
 @final
 export class AttrRef {
+  /** Index of this attribute's reading in the per-request cache; equal keys share a slot (no hashing per request). */
+  slot: i32;
+
   constructor(
     public id: AttrId,
     /** Header / query name (lower-cased header), metadata namespace, or "". */
@@ -51,7 +57,10 @@ export class AttrRef {
     /** Claim path, metadata field path, or property path. */
     public path: string[],
     public key: string,
-  ) {}
+  ) {
+    if (!SLOTS.has(key)) SLOTS.set(key, SLOTS.size);
+    this.slot = SLOTS.get(key);
+  }
 
   /** The shared reference of an attribute without name or path (one object per attribute, not per use). */
   static simple(id: AttrId): AttrRef {
@@ -158,23 +167,32 @@ export enum PolicyAction {
   Audit = 2,
 }
 
+/** No response headers (shared, never modified). */
+export const NO_HEADERS: HeaderPair[] = [];
+
 @final
 export class DenyResponse {
   constructor(
     public status: i32,
     public body: string,
-    public headerNames: string[],
-    public headerValues: string[],
+    /** Built once at configure time (read-only: every deny sends the same list). */
+    public headers: HeaderPair[],
   ) {}
 }
 
-/** One configured policy. Counter ids are defined on first use (0 = not yet). */
+/** The per-policy counters (`abac.policy.<stat>`), indexing `PolicyInfo.counterIds`. */
+export enum PolicyStat {
+  Allowed = 0,
+  Denied = 1,
+  ShadowDenied = 2,
+  Audited = 3,
+}
+
+/** One configured policy. */
 @final
 export class PolicyInfo {
-  allowedCounter: u32 = 0;
-  deniedCounter: u32 = 0;
-  shadowDeniedCounter: u32 = 0;
-  auditedCounter: u32 = 0;
+  /** Metric ids by `PolicyStat`, defined on first use (0 = not yet). */
+  counterIds: i32[] = [0, 0, 0, 0];
   constructor(
     public name: string,
     public action: PolicyAction,
@@ -198,6 +216,12 @@ export class CompiledRule {
     public when: Field[],
     public relations: Relation[],
   ) {}
+
+  /**
+   * `AttrId.SourceIp` / `RemoteIp` when the rule has no operations and every source starts with a positive
+   * `ipBlocks` / `remoteIpBlocks` of single addresses on that attribute (`RuleGroup.ipKeys`); otherwise 0.
+   */
+  ipAttr: i32 = 0;
 }
 
 /** Rules of one action group in evaluation order, with the lookup tables that find candidates. */
@@ -227,6 +251,14 @@ export class RuleGroup {
   pathIndexed: bool = false;
   /** Per-rule stamp used to de-duplicate candidates within one request. */
   stamps: Int32Array = new Int32Array(0);
+  /** The stamp of the current evaluation of this group (per group: a wrap-around resets only this group's). */
+  stamp: i32 = 0;
+  /**
+   * IP-block index: `ipKey` of an address → chain of the rules that list it (see `CompiledRule.ipAttr`). Such
+   * rules stay in `always`, so readings happen in the same order as without the index, but evaluation skips
+   * one that lists none of the request's addresses: it would fail at its first field, reading nothing else.
+   */
+  ipKeys: Map<string, i32> = new Map();
 
   add(rule: CompiledRule): void {
     this.rules.push(rule);
@@ -281,6 +313,7 @@ export class RuleGroup {
     let ops = rule.to;
     if (ops === null) {
       this.always.push(rank);
+      this.indexIpBlocks(rule, rank);
       return;
     }
     // Every operation must contribute a key; otherwise the rule is always a candidate.
@@ -291,6 +324,26 @@ export class RuleGroup {
       }
     }
     for (let i = 0, n = ops.length; i < n; i++) this.indexOperation(unchecked(ops[i]), rank);
+  }
+
+  private indexIpBlocks(rule: CompiledRule, rank: i32): void {
+    let from = rule.from;
+    if (from === null) return;
+    let attr: AttrRef | null = null;
+    for (let i = 0, n = from.length; i < n; i++) {
+      let fields = unchecked(from[i]).fields;
+      if (fields.length == 0) return;
+      let f = unchecked(fields[0]);
+      if (f.negative || f.kind != MatcherKind.Ip || (attr !== null && f.attr !== attr)) return;
+      attr = f.attr;
+      for (let k = 0, m = f.values.length; k < m; k++) {
+        let cidr = changetype<Cidr>(unchecked(f.values[k]).cidr); // set on every value of an Ip field
+        // Single addresses only (a range would need a lookup per prefix length).
+        if (cidr.prefixLength != (cidr.family == IpFamily.V4 ? 32 : 128)) return;
+        this.addTo(this.ipKeys, null, ipKey(attr.id, cidr.address), rank);
+      }
+    }
+    if (attr !== null) rule.ipAttr = attr.id;
   }
 
   private indexOperation(op: OperationSpec, rank: i32): void {
@@ -326,6 +379,16 @@ export class RuleGroup {
       }
     }
   }
+}
+
+/** The IP-block index key of address `ip` read from attribute `attr`: its raw bits (never shown). */
+export function ipKey(attr: AttrId, ip: IpAddress): string {
+  let key = changetype<string>(__new(20, idof<string>()));
+  let p = changetype<usize>(key);
+  store<i32>(p, (<i32>attr << 8) | ip.family);
+  store<u64>(p, ip.high, 4);
+  store<u64>(p, ip.low, 12);
+  return key;
 }
 
 /** The rules {@link compareRuleIndices} compares (a comparator cannot capture them: no closures). */

@@ -410,6 +410,95 @@ describe("network addresses", () => {
   });
 });
 
+describe("IP-block index (rules of single addresses are looked up, not walked; README \"Compiled policies\")", () => {
+  // Many DENY policies of one remote address each, as in bench/lib/workload.ts; the request's policy sorts last.
+  const blocklist = (extra: PolicyEntry[] = []): AbacConfig => ({
+    policies: [
+      ...Array.from({ length: 30 }, (_, i): PolicyEntry => ({
+        name: `edge/block-${String(i).padStart(2, "0")}`,
+        spec: { action: "DENY", rules: [{ from: [{ source: { remoteIpBlocks: [`198.51.100.${i}`, `2001:db8::${i}`] } }] }] },
+      })),
+      ...extra,
+    ],
+  });
+  const from = (address: string): HttpRequest => ({ path: "/", peerAddress: `${address}:4000` });
+
+  test("a listed address is denied by its own policy; others pass; IPv6 and IPv4-mapped peers too", () => {
+    const h = host(blocklist());
+    const denied = h.http(from("198.51.100.17"));
+    expect(denied.status).toBe(403);
+    expect(denied.filterState).toMatchObject({ "wasm.abac.policy": "edge/block-17", "wasm.abac.rule": "0" });
+    expect(h.http(from("198.51.100.30")).status).toBe(200);
+    expect(h.http(from("[2001:db8::29]")).filterState["wasm.abac.policy"]).toBe("edge/block-29");
+    expect(h.http(from("[2001:db8::1d]")).status).toBe(200); // the addresses are hex: ::29 is listed, ::1d (= 29) not
+    // Istio DENY reads an IPv4-mapped peer as IPv4 as well (the loose reading).
+    expect(h.http(from("[::ffff:198.51.100.3]")).filterState["wasm.abac.policy"]).toBe("edge/block-03");
+  });
+
+  test("an address that cannot be read still satisfies every DENY rule (fail closed), counted", () => {
+    const h = host({ remoteIp: { source: "xff", xffNumTrustedHops: 0 }, ...blocklist() });
+    const r = h.http({ path: "/", headers: [["x-forwarded-for", "not-an-ip"]], peerAddress: "unix:/tmp/socket" });
+    expect(r.status).toBe(403);
+    expect(r.filterState["wasm.abac.policy"]).toBe("edge/block-00");
+    expect(r.metrics["abac.attribute_unavailable"]).toBe(1);
+  });
+
+  test("rules the index does not cover keep their meaning: ranges, a second field, sources on two attributes", () => {
+    const h = host(
+      {
+        sourceIp: { source: "sourceAddress" },
+        ...blocklist([
+          { name: "edge/z-range", spec: { action: "DENY", rules: [{ from: [{ source: { remoteIpBlocks: ["203.0.113.0/24"] } }] }] } },
+          { name: "edge/z-two", spec: { action: "DENY", rules: [{ from: [{ source: { remoteIpBlocks: ["192.0.2.1"] } }], to: [{ operation: { methods: ["PUT"] } }] }] } },
+          { name: "edge/z-mixed", spec: { action: "DENY", rules: [{ from: [{ source: { remoteIpBlocks: ["192.0.2.2"] } }, { source: { ipBlocks: ["192.0.2.3"] } }] }] } },
+        ]),
+      },
+    );
+    expect(h.http(from("203.0.113.77")).filterState["wasm.abac.policy"]).toBe("edge/z-range");
+    expect(h.http({ ...from("192.0.2.1"), method: "PUT" }).filterState["wasm.abac.policy"]).toBe("edge/z-two");
+    expect(h.http(from("192.0.2.1")).status).toBe(200);
+    expect(h.http(from("192.0.2.3")).filterState["wasm.abac.policy"]).toBe("edge/z-mixed");
+  });
+
+  test("ALLOW by single addresses: only the listed peer, with the strict reading", () => {
+    const allow = policies({ name: "ops/bastion", spec: { rules: [{ from: [{ source: { remoteIpBlocks: ["192.0.2.10", "192.0.2.11"] } }] }] } });
+    const h = host(allow);
+    expect(h.http(from("192.0.2.11")).filterState["wasm.abac.policy"]).toBe("ops/bastion");
+    expect(h.http(from("192.0.2.12")).status).toBe(403);
+    expect(h.http(from("[::ffff:192.0.2.11]")).status).toBe(403);
+  });
+});
+
+describe("request headers are read once and decoded by name (no per-header strings)", () => {
+  test("repeated, absent and non-ASCII header names", () => {
+    const h = host(
+      policies({
+        name: "app/d",
+        spec: {
+          action: "DENY",
+          rules: [
+            { when: [{ key: "request.headers[x-team]", values: ["a,b"] }] },
+            { when: [{ key: "request.headers[x-é]", values: ["yes"] }] },
+          ],
+        },
+      }),
+    );
+    // Envoy RBAC matches the values of a repeated header joined with "," (HeaderUtility::getAllOfHeaderAsString).
+    expect(h.http({ path: "/", headers: [["x-team", "a"], ["x-team", "b"]] }).filterState["wasm.abac.rule"]).toBe("0");
+    expect(h.http({ path: "/", headers: [["x-teams", "a,b"], ["x-tea", "a,b"]] }).status).toBe(200);
+    expect(h.http({ path: "/", headers: [["x-é", "yes"]] }).filterState["wasm.abac.rule"]).toBe("1");
+  });
+
+  test("the header block is freed: memory stays flat over many requests", () => {
+    const h = host(policies(allowPaths("/a/*")));
+    const request: HttpRequest = { path: "/a/b", headers: Array.from({ length: 40 }, (_, i): [string, string] => [`x-h${i}`, "v".repeat(200)]) };
+    for (let i = 0; i < 200; i++) h.http(request);
+    const before = h.vm().memoryBytes;
+    for (let i = 0; i < 3000; i++) h.http(request);
+    expect(h.vm().memoryBytes).toBe(before);
+  });
+});
+
 describe("relational conditions (extension)", () => {
   const tenants = policies({
     name: "saas/tenants",
