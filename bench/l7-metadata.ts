@@ -11,35 +11,12 @@
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createHost } from "../harness";
+import { sectionSizes } from "./lib/sizes";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const L7 = `${root}build/l7-metadata.wasm`;
 const NOOP = `${root}build/noop.wasm`;
 const SIZE_GOAL = 64 * 1024;
-
-/** Section sizes of a Wasm binary (id → bytes). */
-function sections(bytes: Uint8Array): Map<number, number> {
-  const sizes = new Map<number, number>();
-  let p = 8;
-  const leb = (): number => {
-    let result = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      byte = bytes[p++]!;
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return result >>> 0;
-  };
-  while (p < bytes.length) {
-    const id = bytes[p++]!;
-    const size = leb();
-    sizes.set(id, (sizes.get(id) ?? 0) + size);
-    p += size;
-  }
-  return sizes;
-}
 
 export const TYPICAL_CONFIG = {
   fields: [
@@ -70,7 +47,7 @@ function throughput(module: string, configuration: unknown, requests: number): n
 }
 
 const bytes = readFileSync(L7);
-const sizes = sections(bytes);
+const sizes = sectionSizes(bytes);
 const total = statSync(L7).size;
 console.log(`release module build/l7-metadata.wasm: ${total} B (goal ${SIZE_GOAL} B: ${total <= SIZE_GOAL ? "met" : `over by ${total - SIZE_GOAL} B`})`);
 console.log(`  code section ${sizes.get(10) ?? 0} B, data section ${sizes.get(11) ?? 0} B, other ${total - (sizes.get(10) ?? 0) - (sizes.get(11) ?? 0)} B`);

@@ -5,6 +5,7 @@
 import { gzipSync } from "node:zlib";
 import { SIZE_BUDGETS } from "../size";
 import { moduleDigest, type Modules } from "./modules";
+import { WasmReader } from "../../scripts/lib/wasm-module";
 
 /**
  * Issue #8 targets: every filter's release module ≤ 64 KB, `hello` ≤ 20 KB (KB = 1,024 bytes). The per-filter
@@ -31,24 +32,13 @@ export interface ModuleSize {
 /** Section payload sizes of a Wasm binary by section id (10 = code, 11 = data). */
 export function sectionSizes(bytes: Uint8Array): Map<number, number> {
   const sizes = new Map<number, number>();
-  let p = 8;
-  const leb = (): number => {
-    let result = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (p >= bytes.length) throw new Error("truncated LEB128 in a Wasm section header");
-      byte = bytes[p++]!;
-      result += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return result;
-  };
-  while (p < bytes.length) {
-    const id = bytes[p++]!;
-    const size = leb();
+  const reader = new WasmReader(bytes, "module");
+  reader.offset = 8;
+  while (reader.offset < bytes.length) {
+    const id = reader.byte();
+    const size = reader.u32();
     sizes.set(id, (sizes.get(id) ?? 0) + size);
-    p += size;
+    reader.offset += size;
   }
   return sizes;
 }
