@@ -28,7 +28,7 @@ export { TcpContext } from "./context/tcp";
 export { RootContextFactory, registerRootContext } from "./dispatcher";
 
 // Codecs and printers
-export { HeaderPair, HeaderPairBytes } from "./codec/header-map";
+export { HeaderPair, HeaderPairBytes, pairValues } from "./codec/header-map";
 export { decimalText, splitAt, unsignedDecimalText } from "./util/text-buffer";
 export { encodeUtf8 } from "./util/utf8";
 export { decodeUtf8Lossy, decodeUtf8LossyBuffer } from "./codec/text";
@@ -53,6 +53,7 @@ export {
   asciiLower,
   grpcInitialMetadata,
   grpcTrailingMetadata,
+  headerPairsBlock,
   httpCallResponseHeaders,
   httpCallResponseTrailers,
   requestHeaders,

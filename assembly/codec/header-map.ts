@@ -143,6 +143,38 @@ export function validateHeaderMap(ptr: usize, size: usize): i32 {
 }
 
 /**
+ * Every value of `name` in the serialized map `block`, in order (invalid UTF-8 → U+FFFD); nothing else is
+ * decoded. `block` must have passed {@link validateHeaderMap} with at least one pair, or be 0 (no pairs). Names
+ * compare byte by byte while `name` is ASCII (an ASCII character decodes only from the same byte) and exactly:
+ * Envoy's header maps hold lower-case names, so pass the lower-case form.
+ */
+export function pairValues(block: usize, name: string): string[] {
+  const values = new Array<string>();
+  const count = block != 0 ? <usize>load<u32>(block) : 0;
+  let lengths = block + 4;
+  let data = block + 4 + (count << 3);
+  for (let i: usize = 0; i < count; i++) {
+    const nameLen = <usize>load<u32>(lengths);
+    const valueLen = <usize>load<u32>(lengths + 4);
+    lengths += 8;
+    if (bytesSpell(data, nameLen, name)) values.push(decodeUtf8Lossy(data + nameLen + 1, valueLen));
+    data += nameLen + valueLen + 2;
+  }
+  return values;
+}
+
+/** Whether the bytes `(ptr, length)` decode (invalid UTF-8 → U+FFFD) to `text`, without decoding while `text` is ASCII. */
+function bytesSpell(ptr: usize, length: usize, text: string): bool {
+  const n = <usize>text.length;
+  for (let i: usize = 0; i < n; i++) {
+    const c = <u32>load<u16>(changetype<usize>(text) + (i << 1));
+    if (c >= 0x80) return decodeUtf8Lossy(ptr, length) == text;
+    if (i >= length || <u32>load<u8>(ptr + i) != c) return false;
+  }
+  return n == length;
+}
+
+/**
  * Decodes the serialized map at `(ptr, size)` into text pairs (invalid UTF-8 → U+FFFD). Returns null when
  * the bytes are malformed (see {@link validateHeaderMap}). Does not free the memory.
  */

@@ -46,6 +46,7 @@ import {
   decodeHeaderMapBytes,
   encodeHeaderMap,
   encodeHeaderMapBytes,
+  validateHeaderMap,
 } from "../codec/header-map";
 
 /** True when `text` contains no CR, LF or NUL (and, if `allowEmpty` is false, is not empty). */
@@ -90,6 +91,20 @@ export function asciiLower(text: string): string {
     if (c >= 0x41 && c <= 0x5a) store<u16>(changetype<usize>(out) + (<usize>i << 1), c + 0x20);
   }
   return out;
+}
+
+/**
+ * Map `mapType` as the host serialized it, undecoded: for reading a few headers out of many without a string
+ * per header. Read it with `pairValues(block, name)`, and free it with `heap.free(block)` before the callback
+ * returns (it is the module's memory, never collected). 0 when the map is empty, unavailable or malformed
+ * (nothing to free). Wraps `proxy_get_header_map_pairs`.
+ */
+export function headerPairsBlock(mapType: MapType): usize {
+  if (proxy_get_header_map_pairs(<u32>mapType, RETURN_0, RETURN_1) != Status.Ok) return 0;
+  const block = load<usize>(RETURN_0);
+  if (validateHeaderMap(block, load<usize>(RETURN_1)) > 0) return block;
+  if (block != 0) heap.free(block);
+  return 0;
 }
 
 /** One host header map. Instances are stateless views; the host decides which stream they refer to. */

@@ -18,11 +18,10 @@ import {
   getPropertyBool,
   getPropertyInt64,
   getPropertyString,
+  headerPairsBlock,
+  MapType,
+  pairValues,
 } from "../../assembly";
-import { MapType, Status } from "../../assembly/abi/enums";
-import { proxy_get_header_map_pairs } from "../../assembly/abi/imports";
-import { RETURN_0, RETURN_1 } from "../../assembly/abi/memory";
-import { validateHeaderMap } from "../../assembly/codec/header-map";
 import { decodeUtf8Lossy } from "../../assembly/codec/text";
 import { normalizePath, PathOptions } from "../../assembly/util/path";
 import { IpAddress, parseIp, parseIpPort } from "../../assembly/util/cidr";
@@ -83,23 +82,10 @@ function addView(views: Array<string[]>, value: string): void {
   views.push([value]);
 }
 
-/** Whether the UTF-8 bytes `(ptr, length)` decode (lossily) to `name`: byte by byte while `name` is ASCII. */
-function nameIs(ptr: usize, length: usize, name: string): bool {
-  let n = <usize>name.length;
-  for (let i: usize = 0; i < n; i++) {
-    let c = <u32>load<u16>(changetype<usize>(name) + (i << 1));
-    if (c >= 0x80) return decodeUtf8Lossy(ptr, length) == name;
-    // An ASCII character decodes only from the same byte: a difference here is a difference after decoding.
-    if (i >= length || <u32>load<u8>(ptr + i) != c) return false;
-  }
-  return n == length;
-}
-
 @final
 export class RequestAttributes {
-  /** The request headers as the host serialized them (spec "Serialization"), read once; freed by `release`. */
+  /** The request headers as the host serialized them (`headerPairsBlock`), read once; freed by `release`. */
   private headerBlock: usize = 0;
-  private headerCount: i32 = 0;
   // Readings by `AttrRef.slot`; a slot holds this request's reading when its stamp equals `generation`. The
   // object is reused from request to request (one per root context; callbacks never overlap), so a request
   // allocates no cache, and a new request invalidates every reading by bumping `generation`.
@@ -139,18 +125,13 @@ export class RequestAttributes {
     this.usedUnusablePath = false;
     this.rawPath = null;
     this.release();
-    if (proxy_get_header_map_pairs(<u32>MapType.HttpRequestHeaders, RETURN_0, RETURN_1) != Status.Ok) return;
-    let block = load<usize>(RETURN_0);
-    this.headerBlock = block;
-    // A malformed map reads as no headers (as the SDK's `pairs()` does).
-    this.headerCount = max(validateHeaderMap(block, load<usize>(RETURN_1)), 0);
+    this.headerBlock = headerPairsBlock(MapType.HttpRequestHeaders);
   }
 
   /** Frees the header block (allocated by the host through the module's allocator, never collected). */
   release(): void {
     if (this.headerBlock != 0) heap.free(this.headerBlock);
     this.headerBlock = 0;
-    this.headerCount = 0;
   }
 
   reading(attr: AttrRef): Reading {
@@ -230,18 +211,7 @@ export class RequestAttributes {
 
   /** Every value of header `name` (lower-case), in order (invalid UTF-8 → U+FFFD, as the SDK's `pairs()`). */
   headerValues(name: string): string[] {
-    let out = new Array<string>();
-    let count = this.headerCount;
-    let lengths = this.headerBlock + 4;
-    let data = lengths + (<usize>count << 3);
-    for (let i = 0; i < count; i++) {
-      let nameLength = <usize>load<u32>(lengths);
-      let valueLength = <usize>load<u32>(lengths + 4);
-      lengths += 8;
-      if (nameIs(data, nameLength, name)) out.push(decodeUtf8Lossy(data + nameLength + 1, valueLength));
-      data += nameLength + valueLength + 2;
-    }
-    return out;
+    return pairValues(this.headerBlock, name);
   }
 
   private header(name: string): Reading {

@@ -475,19 +475,15 @@ export class L7MetadataStream extends HttpContext {
         case Fact.RequestId:
           value = this.header(field, "x-request-id");
           break;
-        case Fact.ClientAddress: {
-          const address = reads.string(SOURCE_ADDRESS_PATH);
-          value = address !== null ? this.text(field, ipOf(address)) : null;
+        case Fact.ClientAddress:
+          value = this.addressIp(field, SOURCE_ADDRESS_PATH);
           break;
-        }
         case Fact.ClientPort:
           value = this.intProperty(SOURCE_PORT_PATH);
           break;
-        case Fact.LocalAddress: {
-          const address = reads.string(DESTINATION_ADDRESS_PATH);
-          value = address !== null ? this.text(field, ipOf(address)) : null;
+        case Fact.LocalAddress:
+          value = this.addressIp(field, DESTINATION_ADDRESS_PATH);
           break;
-        }
         case Fact.LocalPort:
           value = this.intProperty(DESTINATION_PORT_PATH);
           break;
@@ -676,6 +672,12 @@ export class L7MetadataStream extends HttpContext {
   }
 
   /** An int64 property in decimal, or null. */
+  /** The IP of the `ip:port` address property at `path`, as field text; null when absent. */
+  private addressIp(field: FieldSpec, path: string[]): string | null {
+    const address = this.reads.string(path);
+    return address !== null ? this.text(field, ipOf(address)) : null;
+  }
+
   private intProperty(path: string[]): string | null {
     return this.reads.eightBytes(path) ? decimalText(<i64>this.reads.lastEightBytes) : null;
   }

@@ -8,23 +8,12 @@
 // callback only: a value read in an earlier phase may have changed since (filter state written by a later
 // filter, `response.*` completed by on_log), so caching across callbacks would change what is recorded.
 
-import { HeaderMap, Status, requestHeaders } from "../../assembly";
-import { proxy_get_header_map_pairs, proxy_get_property } from "../../assembly/abi/imports";
+import { HeaderMap, Status, headerPairsBlock, pairValues, requestHeaders } from "../../assembly";
+import { proxy_get_property } from "../../assembly/abi/imports";
 import { RETURN_0, RETURN_1, reserveStaging } from "../../assembly/abi/memory";
-import { decodeList, validateHeaderMap } from "../../assembly/codec/header-map";
+import { decodeList } from "../../assembly/codec/header-map";
 import { propertyPathSize, writePropertyPath } from "../../assembly/codec/property-path";
 import { decodeUtf8Lossy } from "../../assembly/codec/text";
-
-/** True when `length` bytes at `ptr` spell `name` (ASCII, as configured: lower-case), ignoring ASCII case if `foldCase`. */
-function bytesEqualName(ptr: usize, length: usize, name: string, foldCase: bool): bool {
-  if (length != <usize>name.length) return false;
-  for (let i: usize = 0; i < length; i++) {
-    let c = <u32>load<u8>(ptr + i);
-    if (foldCase && c >= 0x41 && c <= 0x5a) c += 0x20;
-    if (c != <u32>name.charCodeAt(<i32>i)) return false;
-  }
-  return true;
-}
 
 /** Per-callback host reads of one HTTP stream (see the file comment). */
 export class HostReads {
@@ -32,9 +21,8 @@ export class HostReads {
   /** Read the map once with `get_header_map_pairs` (true) or each header with `get_header_map_value`. */
   private headersAsPairs: bool = false;
   private pairsFetched: bool = false;
-  /** The serialized pairs block (host-allocated, owned until released); count -1 = unavailable or malformed. */
+  /** The serialized pairs block (`headerPairsBlock`: owned until released; 0 = no pairs). */
   private pairsPtr: usize = 0;
-  private pairsCount: i32 = -1;
 
   /** Property paths read in this callback, and their host blocks (0 with found = false: absent). */
   private propertyPaths: Array<string[]> = new Array<string[]>();
@@ -56,65 +44,38 @@ export class HostReads {
   }
 
   /**
-   * The FIRST value of header `name` (lower-case), as `get_header_map_value` returns it (Envoy's lookup is
-   * case-insensitive and sees only the first of repeated entries), or null when absent or unavailable.
+   * The FIRST value of header `name` (lower-case), as `get_header_map_value` returns it (Envoy's maps hold
+   * lower-case names and the lookup sees only the first of repeated entries), or null when absent or
+   * unavailable.
    */
   firstHeader(name: string): string | null {
     if (!this.headersAsPairs) return this.headerMap.get(name);
-    const count = this.fetchPairs();
-    let lengths = this.pairsPtr + 4;
-    let data = this.pairsPtr + 4 + (<usize>count << 3);
-    for (let i = 0; i < count; i++) {
-      const nameLen = <usize>load<u32>(lengths);
-      const valueLen = <usize>load<u32>(lengths + 4);
-      lengths += 8;
-      const valueAt = data + nameLen + 1;
-      if (bytesEqualName(data, nameLen, name, true)) return decodeUtf8Lossy(valueAt, valueLen);
-      data = valueAt + valueLen + 1;
-    }
-    return null;
+    const values = pairValues(this.pairs(), name);
+    return values.length > 0 ? unchecked(values[0]) : null;
   }
 
   /**
-   * Every value of header `name` in map order, comma-joined (as Envoy's `request.headers` attribute joins
-   * them), or null when absent. Always from the pairs (`get_header_map_value` sees only the first value).
-   * Names compare exactly: Envoy's map keys are lower-case, and so are configured names.
+   * Every value of header `name` (lower-case) in map order, comma-joined (as Envoy's `request.headers`
+   * attribute joins them), or null when absent. Always from the pairs (`get_header_map_value` sees only the
+   * first value).
    */
   joinedHeader(name: string): string | null {
-    const count = this.fetchPairs();
-    let joined: string | null = null;
-    let lengths = this.pairsPtr + 4;
-    let data = this.pairsPtr + 4 + (<usize>count << 3);
-    for (let i = 0; i < count; i++) {
-      const nameLen = <usize>load<u32>(lengths);
-      const valueLen = <usize>load<u32>(lengths + 4);
-      lengths += 8;
-      const valueAt = data + nameLen + 1;
-      if (bytesEqualName(data, nameLen, name, false)) {
-        const value = decodeUtf8Lossy(valueAt, valueLen);
-        joined = joined === null ? value : joined + "," + value;
-      }
-      data = valueAt + valueLen + 1;
-    }
-    return joined;
+    const values = pairValues(this.pairs(), name);
+    return values.length > 0 ? values.join(",") : null;
   }
 
-  /** The number of pairs of the selected map (fetched on first use), 0 when unavailable or malformed. */
-  private fetchPairs(): i32 {
+  /** The selected map's serialized pairs (fetched on first use), 0 when empty, unavailable or malformed. */
+  private pairs(): usize {
     if (!this.pairsFetched) {
       this.pairsFetched = true;
-      if (proxy_get_header_map_pairs(<u32>this.headerMap.mapType, RETURN_0, RETURN_1) == Status.Ok) {
-        this.pairsPtr = load<usize>(RETURN_0);
-        this.pairsCount = validateHeaderMap(this.pairsPtr, load<usize>(RETURN_1));
-      }
+      this.pairsPtr = headerPairsBlock(this.headerMap.mapType);
     }
-    return this.pairsCount > 0 ? this.pairsCount : 0;
+    return this.pairsPtr;
   }
 
   private releasePairs(): void {
     if (this.pairsPtr != 0) heap.free(this.pairsPtr);
     this.pairsPtr = 0;
-    this.pairsCount = -1;
     this.pairsFetched = false;
   }
 

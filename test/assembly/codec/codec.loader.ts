@@ -11,6 +11,7 @@ import {
   decodeList,
   encodeHeaderMap,
   encodeHeaderMapBytes,
+  pairValues,
   validateHeaderMap,
 } from "../../../assembly/codec/header-map";
 import { encodePropertyPath } from "../../../assembly/codec/property-path";
@@ -58,6 +59,12 @@ export function decodeHeaderMapBytesFlat(data: ArrayBuffer): ArrayBuffer[] | nul
 
 export function validate(data: ArrayBuffer): i32 {
   return validateHeaderMap(changetype<usize>(data), <usize>data.byteLength);
+}
+
+/** `pairValues` over a block the caller validated (0 for the empty map, as the SDK passes it). */
+export function pairValuesOf(data: ArrayBuffer, name: string): string[] {
+  const block = validateHeaderMap(changetype<usize>(data), <usize>data.byteLength) > 0 ? changetype<usize>(data) : 0;
+  return pairValues(block, name);
 }
 
 export function decodeListFlat(data: ArrayBuffer): string[] | null {

@@ -23,6 +23,7 @@ interface CodecExports {
   decodeHeaderMapBytesFlat(data: number): number;
   validate(data: number): number;
   decodeListFlat(data: number): number;
+  pairValuesOf(data: number, name: number): number;
   propertyPath(path: number): number;
   decodeLossy(data: number): number;
   lowerAscii(text: number): number;
@@ -170,6 +171,41 @@ describe("header-map codec: properties", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  test("pairValues reads one name's values without decoding the rest: the same as filtering the decoded pairs", () => {
+    const fixtures = loadHeaderMapFixtures();
+    const valuesOf = (bytes: Uint8Array, name: string): string[] => {
+      const namePtr = sdk.__pin(sdk.__newString(name));
+      try {
+        return withBuffer(bytes, (buffer) => stringsOf(sdk.pairValuesOf(buffer, namePtr))!);
+      } finally {
+        sdk.__unpin(namePtr);
+      }
+    };
+    const pairs: Array<[string, string]> = [
+      [":path", "/a"],
+      ["x-multi", "1"],
+      ["x-multi-longer", "no"],
+      ["x-multi", "2"],
+      ["x-ünï", "u"],
+      ["x-mult", "no"],
+    ];
+    const map = encodeText(pairs);
+    expect(valuesOf(map, "x-multi")).toEqual(["1", "2"]);
+    expect(valuesOf(map, ":path")).toEqual(["/a"]);
+    expect(valuesOf(map, "x-ünï")).toEqual(["u"]);
+    expect(valuesOf(map, "X-MULTI")).toEqual([]); // exact: Envoy's maps hold lower-case names
+    expect(valuesOf(map, "absent")).toEqual([]);
+    for (const bytes of fixtures.emptySpellings) expect(valuesOf(bytes, "x")).toEqual([]);
+    for (const fixture of fixtures.cases) {
+      const decoded = decodeText(fixture.bytes)!;
+      for (let i = 0; i < decoded.length; i += 2) {
+        const name = decoded[i]!;
+        const expected = decoded.filter((_, j) => j % 2 === 1 && decoded[j - 1] === name);
+        expect(valuesOf(fixture.bytes, name), `${fixture.name}: ${name}`).toEqual(expected);
+      }
+    }
   });
 
   test("lists (keys with empty values) decode to their elements", () => {
